@@ -1,0 +1,17 @@
+/**
+ * Backend selection: one option (`auto | native | cpu | webgpu | tensorflow`) used by the
+ * library, the pipeline runner and the CLI.
+ *
+ * @example
+ * ```ts
+ * import { useBackend } from "@graft/graft/backends";
+ * const info = await useBackend("auto");
+ * console.log(info.chosen);
+ * ```
+ *
+ * @module
+ */
+export * from "./types.ts";
+export * from "./use_backend.ts";
+export { registerNative } from "./native/mod.ts";
+export { registerWebGpu } from "./webgpu/mod.ts";

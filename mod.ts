@@ -1,0 +1,13 @@
+/**
+ * Graft: adapt existing neural networks with a typed, fluent DSL, compile them to
+ * TensorFlow.js, and train them.
+ *
+ * @example
+ * ```ts
+ * import { useBackend } from "@graft/graft";
+ * await useBackend("cpu");
+ * ```
+ *
+ * @module
+ */
+export * from "./backends/mod.ts";
