@@ -15,3 +15,8 @@ export * from "./types.ts";
 export * from "./use_backend.ts";
 export { registerNative } from "./native/mod.ts";
 export { registerWebGpu } from "./webgpu/mod.ts";
+export {
+  registerTensorflow,
+  type RegisterTensorflowOptions,
+  TENSORFLOW_MODULES,
+} from "./tensorflow/mod.ts";
