@@ -14,7 +14,7 @@
 export * from "./types.ts";
 export * from "./use_backend.ts";
 export { registerNative } from "./native/mod.ts";
-export { registerWebGpu } from "./webgpu/mod.ts";
+export { LossReadback, prefetchToDevice, registerWebGpu, uploadNow } from "./webgpu/mod.ts";
 export {
   registerTensorflow,
   type RegisterTensorflowOptions,

@@ -1,7 +1,10 @@
 /**
  * The WebGPU backend: Deno's built-in WebGPU with `@tensorflow/tfjs-backend-webgpu`, started
- * with a device Graft creates itself, and the fast convolution weight gradient.
+ * with a device Graft creates itself, and helpers that keep a device busy during training
+ * (upload the next batch ahead, read the loss back every N steps).
  *
  * @module
  */
 export { registerWebGpu } from "./_register.ts";
+export { prefetchToDevice, uploadNow } from "./prefetch.ts";
+export { LossReadback } from "./loss_readback.ts";
