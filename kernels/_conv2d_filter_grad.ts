@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { im2col, type Im2colGeometry, padFor } from "./_im2col.ts";
 
 /** Options for {@linkcode conv2dFilterGrad}. */
 export interface Conv2dFilterGradOptions {
@@ -53,49 +54,34 @@ export function conv2dFilterGrad(
     false,
     "channelsLast",
   );
-  const [n, h, w, c] = x.shape as [number, number, number, number];
-  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
-  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
-  const { top, left } = info.padInfo;
+  const [n, , , c] = x.shape as [number, number, number, number];
+  const g: Im2colGeometry = {
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    oh: info.outHeight,
+    ow: info.outWidth,
+  };
+  const co = info.outChannels;
   return tf.tidy(() => {
-    // Rows/columns the taps read: (fh - 1) + sh * (oh - 1) + 1 from the padded top.
-    const needH = fh + sh * (oh - 1);
-    const needW = fw + sw * (ow - 1);
-    const bottom = Math.max(0, needH - h - top);
-    const right = Math.max(0, needW - w - left);
-    const padded = top || left || bottom || right
-      ? tf.pad(x as tf.Tensor4D, [[0, 0], [top, bottom], [left, right], [0, 0]])
-      : x;
-    const rowsPerImage = oh * ow;
-    const cols = fh * fw * c;
+    const padded = padFor(x, g);
+    const rowsPerImage = g.oh * g.ow;
+    const cols = g.fh * g.fw * c;
     const limit = options.maxBlockElements ?? DEFAULT_BLOCK_ELEMENTS;
     const block = Math.max(1, Math.min(n, Math.floor(limit / Math.max(1, rowsPerImage * cols))));
     let acc: tf.Tensor2D | undefined;
     for (let b0 = 0; b0 < n; b0 += block) {
       const nb = Math.min(block, n - b0);
       const part = tf.tidy(() => {
-        const taps: tf.Tensor[] = [];
-        for (let i = 0; i < fh; i++) {
-          for (let j = 0; j < fw; j++) {
-            taps.push(
-              sh === 1 && sw === 1
-                ? tf.slice(padded, [b0, i, j, 0], [nb, oh, ow, c])
-                : tf.stridedSlice(
-                  padded,
-                  [b0, i, j, 0],
-                  [b0 + nb, i + sh * (oh - 1) + 1, j + sw * (ow - 1) + 1, c],
-                  [1, sh, sw, 1],
-                ),
-            );
-          }
-        }
-        const im2col = taps.length === 1 ? taps[0]! : tf.concat(taps, 3);
-        const a = tf.reshape(im2col, [nb * rowsPerImage, cols]);
-        const g = tf.reshape(tf.slice(dy, [b0, 0, 0, 0], [nb, oh, ow, co]), [
+        const a = im2col(padded, g, b0, nb);
+        const dyRows = tf.reshape(tf.slice(dy, [b0, 0, 0, 0], [nb, g.oh, g.ow, co]), [
           nb * rowsPerImage,
           co,
         ]);
-        return tf.matMul(a, g, true, false) as tf.Tensor2D;
+        return tf.matMul(a, dyRows, true, false) as tf.Tensor2D;
       });
       if (acc === undefined) acc = part;
       else {

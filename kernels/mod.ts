@@ -12,3 +12,4 @@
  * @module
  */
 export { restoreConvFilterGrad, useFastConvFilterGrad } from "./use_fast_conv_filter_grad.ts";
+export { restoreSmallConv, useSmallConvIm2col } from "./use_small_conv_im2col.ts";

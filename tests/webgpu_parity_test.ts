@@ -107,6 +107,11 @@ gpuTest("conv2d matches cpu for every padding and stride, forward and backward",
     ["2x2 stride 2 valid", conv2d(3, 2, { strides: 2 })],
   ];
   for (const [label, layer] of cases) await assertParity(`conv2d ${label}`, [layer], [7, 7, 3]);
+  // At most 16 output positions: the batch-folded im2col kernels, forward and input gradient.
+  await assertParity("conv2d 4x4 input, 3x3 padding 1", [conv2d(6, 3, { padding: 1 })], [4, 4, 5]);
+  await assertParity("conv2d 2x2 input, 3x3 padding 1", [conv2d(4, 3, { padding: 1 })], [2, 2, 3]);
+  await assertParity("conv2d 3x3 input, 2x2 valid", [conv2d(4, 2)], [3, 3, 3]);
+  await assertParity("conv2d 4x4 input, relu", [conv2d(4, 3, { padding: 1 }), relu()], [4, 4, 3]);
 });
 
 gpuTest("dense and flatten match cpu, forward and backward", async () => {

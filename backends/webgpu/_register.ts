@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Registration } from "../types.ts";
 import { type AdapterSummary, describeAdapter, summarizeAdapter } from "./_adapter.ts";
-import { useFastConvFilterGrad } from "../../kernels/mod.ts";
+import { useFastConvFilterGrad, useSmallConvIm2col } from "../../kernels/mod.ts";
 
 /** The TensorFlow.js backend name Graft registers. */
 export const WEBGPU_TF_NAME = "webgpu";
@@ -47,7 +47,12 @@ async function requestAdapter(): Promise<GPUAdapter | null> {
 async function createDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   const l = adapter.limits;
   // The same limits tfjs asks for: the adapter's maxima, so large layers fit in one binding.
+  // timestamp-query lets tf.profile() time kernels; it costs nothing when unused.
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has("timestamp-query")
+    ? ["timestamp-query"]
+    : [];
   return await adapter.requestDevice({
+    requiredFeatures,
     requiredLimits: {
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
@@ -105,6 +110,7 @@ async function register(): Promise<Registration> {
   if (tf.findBackendFactory(WEBGPU_TF_NAME) !== null) tf.removeBackend(WEBGPU_TF_NAME);
   tf.registerBackend(WEBGPU_TF_NAME, createBackend, 0);
   useFastConvFilterGrad(WEBGPU_TF_NAME);
+  useSmallConvIm2col(WEBGPU_TF_NAME);
   return { ok: true, tfBackend: WEBGPU_TF_NAME, detail: describeAdapter(summary) };
 }
 
