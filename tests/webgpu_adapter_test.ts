@@ -4,6 +4,7 @@ import { describeAdapter, summarizeAdapter } from "../backends/webgpu/_adapter.t
 import { registerTensorflow } from "../backends/tensorflow/mod.ts";
 import { registerWebGpu } from "../backends/webgpu/mod.ts";
 import { SKIP_WEBGPU } from "./_webgpu_env.ts";
+import { useBackend } from "../backends/use_backend.ts";
 
 function fakeAdapter(info: Record<string, unknown> | "throws"): GPUAdapter {
   return {
@@ -70,4 +71,22 @@ Deno.test("the tensorflow backend says what is missing and that it is optional",
   const r = await registerTensorflow({ modules: ["file:///nonexistent/graft/tfjs-node.js"] });
   assert.equal(r.ok, false);
   assert.match(r.ok ? "" : r.reason, /^@tensorflow\/tfjs-node-gpu .*optional.*nonexistent/);
+});
+
+Deno.test({
+  name: "useBackend picks webgpu when asked and auto passes over a software adapter",
+  ignore: SKIP_WEBGPU,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const gpu = await useBackend("webgpu", { quiet: true });
+    assert.equal(gpu.tfBackend, "webgpu");
+    assert.match(gpu.detail, /^WebGPU adapter: /);
+    const soft = (await navigator.gpu.requestAdapter())?.info.description.includes("llvmpipe");
+    const auto = await useBackend("auto", { quiet: true });
+    if (soft) {
+      assert.notEqual(auto.chosen, "webgpu");
+      assert.match(auto.detail, /webgpu: software adapter only/);
+    } else assert.equal(auto.chosen, "webgpu");
+  },
 });
