@@ -1,4 +1,3 @@
-import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { Json, Shape, Spec, SpecNode } from "../dsl/mod.ts";
 import { AdaptiveAvgPool2D, FreezableBatchNorm } from "./_layers.ts";
