@@ -1,0 +1,158 @@
+import type { Block } from "./block.ts";
+import * as edit from "./_edit.ts";
+import { inferShapes } from "./_infer.ts";
+import { ShapeError } from "./errors.ts";
+import { dense, type Layer } from "./layers.ts";
+import type { Pattern } from "./pattern.ts";
+import { Summary } from "./summary.ts";
+import type { Shape, SpecData, SpecNode } from "./types.ts";
+
+/**
+ * Where `insert()` places a layer: after or before a known path; neither means at the end.
+ *
+ * @example
+ * ```ts
+ * import type { InsertAt } from "@graft/graft/dsl";
+ * const at: InsertAt<"classifier.6"> = { before: "classifier.6" };
+ * ```
+ */
+export type InsertAt<P extends string> =
+  | { readonly after: P; readonly before?: never }
+  | { readonly before: P; readonly after?: never }
+  | { readonly after?: never; readonly before?: never };
+
+function arg(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return String(v);
+  const l = v as Layer | Block;
+  return l.kind === "block" ? l.name : `${l.op}${JSON.stringify(l.config)}`;
+}
+
+/**
+ * A model spec: a frozen, serialisable graph of layers with stable dotted paths. Every edit
+ * returns a new spec and leaves this one as it was. `P` is the union of known paths and `G`
+ * of known groups, so typos in paths fail type checking for zoo models.
+ *
+ * @example The seed recipe
+ * ```ts
+ * import { vgg16 } from "@graft/graft/dsl";
+ * const spec = vgg16({ inputShape: [32, 32, 3] })
+ *   .replaceHead(10)
+ *   .drop("classifier.2")
+ *   .freeze("features");
+ * console.log(spec.summary().trainable); // 119586826
+ * ```
+ */
+export class Spec<P extends string = string, G extends string = string> {
+  readonly #data: SpecData;
+
+  /** Wraps spec data (use a zoo function, `sequential()` or `fromJSON()` instead). */
+  constructor(data: SpecData) {
+    this.#data = edit.deepFreeze(data);
+  }
+
+  /** The model name. */
+  get name(): string {
+    return this.#data.name;
+  }
+
+  /** The nodes, in topological order. */
+  get nodes(): readonly SpecNode[] {
+    return this.#data.nodes;
+  }
+
+  /** The input shape without the batch axis. */
+  get inputShape(): Shape {
+    return this.#data.input.shape;
+  }
+
+  /** Every path, in order. */
+  get paths(): readonly P[] {
+    return this.#data.nodes.map((n) => n.path as P);
+  }
+
+  /** The node at a path, or undefined. */
+  node(path: P): SpecNode | undefined {
+    return this.#data.nodes.find((n) => n.path === path);
+  }
+
+  /**
+   * Replaces the head's last dense layer (`classifier.6` for VGG) with a new `units`-way dense
+   * layer or the given layer, at the same path.
+   */
+  replaceHead(head: number | Layer): Spec<P, G> {
+    const layer = typeof head === "number" ? dense(head) : head;
+    return new Spec(edit.replaceHead(this.#data, layer, `replaceHead(${arg(head)})`));
+  }
+
+  /** Inserts a block as its own group (paths `name.0`, `name.1`, ...), at the end by default. */
+  insert<N extends string>(
+    what: Block<N>,
+    at?: InsertAt<P>,
+  ): Spec<P | `${N}.${number}`, G | N>;
+  /** Inserts one layer in the anchor's group at the next unused index, at the end by default. */
+  insert(what: Layer, at?: InsertAt<P>): Spec<P | `${G}.${number}`, G>;
+  insert(what: Layer | Block, at: InsertAt<P> = {}): Spec<string, string> {
+    const where: edit.Where = {
+      ...(at.after !== undefined ? { after: at.after } : {}),
+      ...(at.before !== undefined ? { before: at.before } : {}),
+    };
+    const pos = at.after !== undefined
+      ? `, { after: ${at.after} }`
+      : at.before !== undefined
+      ? `, { before: ${at.before} }`
+      : "";
+    return new Spec(edit.insert(this.#data, what, where, `insert(${arg(what)}${pos})`));
+  }
+
+  /**
+   * Removes a path (or a whole group), wiring what it fed to what fed it. A number addresses
+   * the head group: `drop(2)` is `drop("classifier.2")`. Other paths keep their names.
+   */
+  drop<X extends P | G = never>(target: X | number): Spec<Exclude<P, X | `${X}.${string}`>, G> {
+    const path = typeof target === "number" ? `${this.#data.head}.${target}` : target;
+    return new Spec(edit.drop(this.#data, path, `drop(${arg(target)})`));
+  }
+
+  /** Replaces the layer at a path with another, keeping the path and its wiring. */
+  replace(path: P, layer: Layer): Spec<P, G> {
+    return new Spec(edit.replace(this.#data, path, layer, `replace(${path}, ${arg(layer)})`));
+  }
+
+  /** Freezes every node a pattern matches: their parameters and BatchNorm statistics stay. */
+  freeze(pattern: Pattern<P, G>): Spec<P, G> {
+    return new Spec(edit.setTrainable(this.#data, pattern, false, `freeze(${pattern})`));
+  }
+
+  /** Makes every node a pattern matches trainable again. */
+  unfreeze(pattern: Pattern<P, G>): Spec<P, G> {
+    return new Spec(edit.setTrainable(this.#data, pattern, true, `unfreeze(${pattern})`));
+  }
+
+  /**
+   * Runs shape inference over the whole spec. Throws one {@linkcode ShapeError} listing every
+   * layer whose input does not fit, each with the edit step that caused it; returns the spec.
+   */
+  check(): this {
+    const { problems } = inferShapes(this.#data);
+    if (problems.length) throw new ShapeError(problems);
+    return this;
+  }
+
+  /** Output shape of every node (and of `input`); throws {@linkcode ShapeError} on problems. */
+  shapes(): ReadonlyMap<string, Shape> {
+    const { shapes, problems } = inferShapes(this.#data);
+    if (problems.length) throw new ShapeError(problems);
+    return shapes;
+  }
+
+  /** The layer table with parameter totals; print it or read its fields. */
+  summary(): Summary {
+    return new Summary(this.#data);
+  }
+
+  /** The spec as plain JSON data; `fromJSON()` reads it back exactly. */
+  toJSON(): SpecData {
+    return this.#data;
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The model zoo: architectures with torchvision's module names.
+ *
+ * @example
+ * ```ts
+ * import { vgg16 } from "@graft/graft/dsl";
+ * const spec = vgg16({ batchNorm: true });
+ * ```
+ *
+ * @module
+ */
+export * from "./vgg.ts";
