@@ -199,6 +199,25 @@ Deno.test("native relu and sum match cpu", async () => {
   });
 });
 
+Deno.test("native add, sub, mul and step match cpu over shapes, scalars and broadcasts", async () => {
+  await requireNative();
+  const seed = Math.floor(Math.random() * 1e6);
+  await assertSameOnBoth(`binary seed ${seed}`, () => {
+    const a = tf.tensor3d(randomValues(4 * 3 * 5, seed), [4, 3, 5]);
+    const b = tf.tensor3d(randomValues(4 * 3 * 5, seed + 1), [4, 3, 5]);
+    const row = tf.tensor1d(randomValues(5, seed + 2));
+    const plane = tf.tensor3d(randomValues(3 * 5, seed + 3), [1, 3, 5]);
+    const col = tf.tensor3d(randomValues(4 * 3, seed + 4), [4, 3, 1]);
+    const s = tf.scalar(0.37);
+    const out: tf.Tensor[] = [];
+    for (const op of [tf.add, tf.sub, tf.mul]) {
+      out.push(op(a, b), op(a, row), op(row, a), op(plane, a), op(a, s), op(s, a), op(a, col));
+    }
+    out.push(tf.step(a), tf.step(a, 0.25), tf.step(tf.relu(a)));
+    return out;
+  });
+});
+
 Deno.test("native kernels fall back to cpu for int32 inputs", async () => {
   await requireNative();
   await tf.setBackend("graft-native");

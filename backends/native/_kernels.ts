@@ -26,6 +26,7 @@ import {
 } from "./_conv.ts";
 import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "./_pool.ts";
 import { sumInner, sumOuter } from "./_reduce.ts";
+import { type BinaryOp, binaryRepeat, relu, repeatsOver, step } from "./_elementwise.ts";
 
 type Args = Parameters<KernelFunc>[0];
 type Fallback = (args: Args) => TensorInfo | TensorInfo[];
@@ -253,6 +254,20 @@ export function nativeKernels(
     };
   };
 
+  const binary = (args: Args, op: BinaryOp): TensorInfo | undefined => {
+    const backend = be(args);
+    const ai = args.inputs["a"]!, bi = args.inputs["b"]!;
+    const a = f32(backend, ai), b = f32(backend, bi);
+    if (!a || !b) return undefined;
+    if (repeatsOver(ai.shape, bi.shape)) {
+      return backend.makeTensorInfo(ai.shape, "float32", binaryRepeat(op, a, b, false));
+    }
+    if (repeatsOver(bi.shape, ai.shape)) {
+      return backend.makeTensorInfo(bi.shape, "float32", binaryRepeat(op, b, a, true));
+    }
+    return undefined;
+  };
+
   return [
     def("Conv2D", (args) => conv(args, false)),
     def("FusedConv2D", (args) => conv(args, true)),
@@ -320,14 +335,18 @@ export function nativeKernels(
       const backend = be(args);
       const xi = args.inputs["x"]!;
       const x = f32(backend, xi);
-      if (!x) return undefined;
-      const y = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) {
-        const v = x[i]!;
-        y[i] = v < 0 ? 0 : v;
-      }
-      return backend.makeTensorInfo(xi.shape, "float32", y);
+      return x && backend.makeTensorInfo(xi.shape, "float32", relu(x));
     }),
+    def("Step", (args) => {
+      const backend = be(args);
+      const xi = args.inputs["x"]!;
+      const x = f32(backend, xi);
+      const alpha = Number((args.attrs ?? {})["alpha"] ?? 0);
+      return x && backend.makeTensorInfo(xi.shape, "float32", step(x, alpha));
+    }),
+    def("Add", (args) => binary(args, "add")),
+    def("Sub", (args) => binary(args, "sub")),
+    def("Multiply", (args) => binary(args, "mul")),
     def("Sum", (args) => {
       const backend = be(args);
       const xi = args.inputs["x"]!;

@@ -25,6 +25,10 @@ export const NATIVE_KERNEL_NAMES: readonly string[] = Object.freeze([
   "MaxPool",
   "MaxPoolGrad",
   "Relu",
+  "Step",
+  "Add",
+  "Sub",
+  "Multiply",
   "Sum",
 ]);
 
