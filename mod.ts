@@ -11,3 +11,4 @@
  * @module
  */
 export * from "./backends/mod.ts";
+export * from "./weights/mod.ts";
