@@ -12,3 +12,6 @@
  */
 export * from "./errors.ts";
 export * from "./safetensors.ts";
+export * from "./weight_map.ts";
+export * from "./torch_state_dict.ts";
+export * from "./keras_h5.ts";
