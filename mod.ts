@@ -11,4 +11,6 @@
  * @module
  */
 export * from "./backends/mod.ts";
+export * from "./dsl/mod.ts";
+export * from "./compile/mod.ts";
 export * from "./weights/mod.ts";
