@@ -15,3 +15,5 @@ export * from "./safetensors.ts";
 export * from "./weight_map.ts";
 export * from "./torch_state_dict.ts";
 export * from "./keras_h5.ts";
+export * from "./read_weights.ts";
+export * from "./load_weights.ts";
