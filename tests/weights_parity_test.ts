@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { useBackend } from "../backends/mod.ts";
 import { build } from "../compile/mod.ts";
 import { loadWeights } from "../weights/mod.ts";
-import { FIXTURES, fixtureIo, predict, relativeError, tinyVgg } from "./_weights_fixtures.ts";
+import { fixtureIo, FIXTURES, predict, relativeError, tinyVgg } from "./_weights_fixtures.ts";
 
 await useBackend("cpu", { quiet: true });
 const io = fixtureIo();

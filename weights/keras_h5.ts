@@ -31,6 +31,13 @@ export interface KerasLayer {
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 let counter = 0;
+let quiet = false;
+
+/** The HDF5 reason in an h5wasm error ("unable to open file"), without its C stack. */
+function reason(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return /\(\): ([^\n]+)/.exec(text)?.[1] ?? text.split("\n")[0] ?? text;
+}
 
 function strings(value: unknown): string[] | undefined {
   if (typeof value === "string") return [value];
@@ -65,6 +72,12 @@ export async function readKerasH5(bytes: Uint8Array, source = "<bytes>"): Promis
     fail(["not an HDF5 file (no HDF5 signature at byte 0)"]);
   }
   const module = await ready;
+  if (!quiet) {
+    // HDF5 errors become exceptions instead of diagnostics printed on stderr.
+    (module as unknown as { activate_throwing_error_handler(): number })
+      .activate_throwing_error_handler();
+    quiet = true;
+  }
   const name = `/graft_weights_${++counter}.h5`;
   module.FS.writeFile(name, bytes);
   let file: H5File | undefined;
@@ -72,7 +85,7 @@ export async function readKerasH5(bytes: Uint8Array, source = "<bytes>"): Promis
     try {
       file = new H5File(name, "r");
     } catch (e) {
-      fail([`the HDF5 library cannot open it (truncated or damaged?): ${String(e)}`]);
+      fail([`the HDF5 library cannot open it (truncated or damaged?): ${reason(e)}`]);
     }
     let root: Group = file!;
     const inner = file!.get("model_weights");
@@ -81,7 +94,7 @@ export async function readKerasH5(bytes: Uint8Array, source = "<bytes>"): Promis
     try {
       layerNames = strings(root.attrs["layer_names"]?.value);
     } catch (e) {
-      fail([`cannot read the layer_names attribute (truncated or damaged?): ${String(e)}`]);
+      fail([`cannot read the layer_names attribute (truncated or damaged?): ${reason(e)}`]);
     }
     if (!layerNames) {
       fail(["no layer_names attribute: not a Keras weights file"]);
@@ -98,21 +111,23 @@ export async function readKerasH5(bytes: Uint8Array, source = "<bytes>"): Promis
       try {
         weightNames = strings(group.attrs["weight_names"]?.value) ?? [];
       } catch (e) {
-        problems.push(`layer "${layerName}": cannot read weight_names: ${String(e)}`);
+        problems.push(`layer "${layerName}": cannot read weight_names: ${reason(e)}`);
         continue;
       }
       const weights: KerasWeight[] = [];
       for (const w of weightNames) {
         const ds = group.get(w);
         if (!(ds instanceof Dataset)) {
-          problems.push(`layer "${layerName}" lists weight "${w}" but the file has no such dataset`);
+          problems.push(
+            `layer "${layerName}" lists weight "${w}" but the file has no such dataset`,
+          );
           continue;
         }
         let data: Float32Array | undefined;
         try {
           data = toFloat32(ds.value);
         } catch (e) {
-          problems.push(`weight "${layerName}/${w}" cannot be read (truncated?): ${String(e)}`);
+          problems.push(`weight "${layerName}/${w}" cannot be read (truncated?): ${reason(e)}`);
           continue;
         }
         if (!data) {

@@ -17,3 +17,5 @@ export * from "./torch_state_dict.ts";
 export * from "./keras_h5.ts";
 export * from "./read_weights.ts";
 export * from "./load_weights.ts";
+export * from "./checkpoint.ts";
+export * from "./tfjs_export.ts";

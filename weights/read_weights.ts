@@ -30,7 +30,10 @@ export const CHECKPOINT_WEIGHTS = "weights.safetensors";
  * const b: WeightSource = { bytes: new Uint8Array(0), name: "upload.safetensors" };
  * ```
  */
-export type WeightSource = string | { readonly bytes: Uint8Array; readonly name: string } | WeightMap;
+export type WeightSource =
+  | string
+  | { readonly bytes: Uint8Array; readonly name: string }
+  | WeightMap;
 
 /** The format a source turned out to be. */
 export type WeightFormat = "graft" | "torch" | "keras-h5" | "weight-map";

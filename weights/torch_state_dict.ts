@@ -109,7 +109,10 @@ export function torchToGraft(
       if (isTimmConvDense) shape = [shape[0]!, shape.slice(1).reduce((a, b) => a * b, 1)];
       if (shape.length === 4) {
         const [o, i, h, w] = shape as [number, number, number, number];
-        weights.set(`${path}/kernel`, { shape: [h, w, i, o], data: oihwToHwio(weight.data, shape) });
+        weights.set(`${path}/kernel`, {
+          shape: [h, w, i, o],
+          data: oihwToHwio(weight.data, shape),
+        });
       } else {
         const [out, inp] = shape as [number, number];
         const from = flattenedFrom(data, shapes, path);
@@ -119,7 +122,10 @@ export function torchToGraft(
             data: torchDenseAfterFlatten(weight.data, out, from),
           });
         } else {
-          weights.set(`${path}/kernel`, { shape: [inp, out], data: transpose2d(weight.data, out, inp) });
+          weights.set(`${path}/kernel`, {
+            shape: [inp, out],
+            data: transpose2d(weight.data, out, inp),
+          });
         }
       }
       params.delete("weight");
