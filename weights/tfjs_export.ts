@@ -47,7 +47,7 @@ function portable(topology: Json, model: tfl.LayersModel): string[] {
     } else if (layer.class_name === "GraftAdaptiveAvgPool2D") {
       const input = (model.getLayer(String(cfg.name)).input as tfl.SymbolicTensor).shape;
       const [h, w] = [Number(input[1]), Number(input[2])];
-      const [oh, ow] = cfg.outputSize as [number, number];
+      const [oh, ow] = (cfg.output_size ?? cfg.outputSize) as [number, number];
       const base = { name: cfg.name, trainable: cfg.trainable, dtype: cfg.dtype };
       if (h === oh && w === ow) {
         layer.class_name = "Activation";
