@@ -244,3 +244,31 @@ Deno.test("Keras layer names map onto torchvision paths by order", async () => {
   assert.deepEqual(mapping.at(-1), { layer: "predictions", path: "classifier.6" });
   tf.dispose();
 });
+
+Deno.test("Keras Applications' VGG16 layer order maps onto torchvision's vgg16 paths", async () => {
+  const { kerasToGraft } = await import("../weights/mod.ts");
+  const { vgg16 } = await import("../dsl/mod.ts");
+  const w = (shape: number[]) => ({ name: "w", shape, data: new Float32Array(0) });
+  const layers = [];
+  let c = 3;
+  for (const [block, n, f] of [[1, 2, 64], [2, 2, 128], [3, 3, 256], [4, 3, 512], [5, 3, 512]]) {
+    for (let i = 1; i <= n!; i++) {
+      layers.push({ name: `block${block}_conv${i}`, weights: [w([3, 3, c, f!]), w([f!])] });
+      c = f!;
+    }
+    layers.push({ name: `block${block}_pool`, weights: [] });
+  }
+  layers.push({ name: "fc1", weights: [w([25088, 4096]), w([4096])] });
+  layers.push({ name: "fc2", weights: [w([4096, 4096]), w([4096])] });
+  layers.push({ name: "predictions", weights: [w([4096, 1000]), w([1000])] });
+  // An edited spec (new head, an inserted layer) still gets the zoo's paths.
+  const spec = vgg16().replaceHead(10).insert(relu(), { after: "features.30" });
+  const { mapping } = kerasToGraft(layers, spec);
+  const paths = Object.fromEntries(mapping.map((m) => [m.layer, m.path]));
+  assert.equal(paths.block1_conv1, "features.0");
+  assert.equal(paths.block3_conv3, "features.14");
+  assert.equal(paths.block5_conv3, "features.28");
+  assert.equal(paths.fc1, "classifier.0");
+  assert.equal(paths.fc2, "classifier.3");
+  assert.equal(paths.predictions, "classifier.6");
+});

@@ -1,5 +1,4 @@
 // What the weight loaders need to know about a spec: weighted nodes, edits, flatten shapes.
-import type { Spec } from "../dsl/spec.ts";
 import type { SpecData, SpecNode } from "../dsl/types.ts";
 
 /** Ops whose nodes own weights. */
@@ -7,10 +6,6 @@ export const WEIGHTED_OPS: ReadonlySet<string> = new Set(["conv2d", "dense", "ba
 
 /** Ops that keep the element order of their input (a flatten before them still applies). */
 const ORDER_PRESERVING: ReadonlySet<string> = new Set(["relu", "dropout"]);
-
-/** Any spec, whatever its literal path and group types. */
-// deno-lint-ignore no-explicit-any
-export type AnySpec = Spec<any, any>;
 
 /** The edit call that last created or rewired a node (`vgg16()`, `insert(...)`, ...). */
 export function stepCall(data: SpecData, node: SpecNode): string {

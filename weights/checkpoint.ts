@@ -8,7 +8,7 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { fromJSON } from "../dsl/serialize.ts";
 import type { Spec } from "../dsl/spec.ts";
-import { type AnySpec, WEIGHTED_OPS } from "./_spec_info.ts";
+import { WEIGHTED_OPS } from "./_spec_info.ts";
 import { WeightsError } from "./errors.ts";
 import { CHECKPOINT_WEIGHTS, GRAFT_WEIGHTS_FORMAT } from "./read_weights.ts";
 import { decodeSafetensors, encodeSafetensors, type TensorInput } from "./safetensors.ts";
@@ -29,7 +29,7 @@ export const CHECKPOINT_SPEC = "spec.json";
  * console.log([...weights.keys()].slice(0, 2)); // ["features.0/kernel", "features.0/bias"]
  * ```
  */
-export function modelWeights(model: tfl.LayersModel, spec: AnySpec): Map<string, WeightTensor> {
+export function modelWeights(model: tfl.LayersModel, spec: Spec): Map<string, WeightTensor> {
   const out = new Map<string, WeightTensor>();
   for (const node of spec.toJSON().nodes) {
     if (!WEIGHTED_OPS.has(node.op)) continue;
@@ -85,7 +85,7 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
 export async function saveCheckpoint(
   dir: string,
   model: tfl.LayersModel,
-  spec: AnySpec,
+  spec: Spec,
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });

@@ -5,9 +5,10 @@
  * @module
  */
 
+import type { Spec } from "../dsl/spec.ts";
 import { Dataset, File as H5File, Group, ready } from "h5wasm";
 import { vggFeatures } from "../dsl/zoo/vgg.ts";
-import { type AnySpec, isInserted } from "./_spec_info.ts";
+import { isInserted } from "./_spec_info.ts";
 import { WeightsError } from "./errors.ts";
 import type { WeightMap, WeightTensor } from "./weight_map.ts";
 
@@ -171,7 +172,7 @@ function bnName(shortName: string): string | undefined {
 }
 
 /** Weighted paths of a spec by kind, in node order, skipping nodes an `insert()` created. */
-function referencePaths(spec: AnySpec): Record<Kind, string[]> {
+function referencePaths(spec: Spec): Record<Kind, string[]> {
   const data = spec.toJSON();
   const out: Record<Kind, string[]> = { conv2d: [], dense: [], batchNorm: [] };
   for (const n of data.nodes) {
@@ -223,7 +224,7 @@ export interface KerasConversion {
  */
 export function kerasToGraft(
   layers: readonly KerasLayer[],
-  reference: AnySpec,
+  reference: Spec,
   source = "<keras layers>",
 ): KerasConversion {
   const byKind: Record<Kind, KerasLayer[]> = { conv2d: [], dense: [], batchNorm: [] };

@@ -4,9 +4,10 @@
  * @module
  */
 
+import type { Spec } from "../dsl/spec.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { type AnySpec, isInserted, isReplaced, WEIGHTED_OPS } from "./_spec_info.ts";
+import { isInserted, isReplaced, WEIGHTED_OPS } from "./_spec_info.ts";
 import { WeightsError } from "./errors.ts";
 import { readWeights, type WeightFormat, type WeightSource } from "./read_weights.ts";
 import { formatShape, type WeightMap, type WeightTensor } from "./weight_map.ts";
@@ -20,7 +21,7 @@ export interface LoadWeightsOptions {
    */
   readonly strict?: boolean;
   /** For Keras files: the spec the file was saved from (see `kerasToGraft`). */
-  readonly reference?: AnySpec;
+  readonly reference?: Spec;
   /** Where warnings go. Default: `console.warn`. */
   readonly warn?: (line: string) => void;
 }
@@ -65,7 +66,7 @@ function shapeOf(v: tfl.LayerVariable): number[] {
  */
 export function expectedWeights(
   model: tfl.LayersModel,
-  spec: AnySpec,
+  spec: Spec,
 ): Map<string, { readonly path: string; readonly shape: readonly number[] }> {
   const out = new Map<string, { path: string; shape: number[] }>();
   for (const node of spec.toJSON().nodes) {
@@ -95,7 +96,7 @@ export function expectedWeights(
  */
 export function applyWeights(
   model: tfl.LayersModel,
-  spec: AnySpec,
+  spec: Spec,
   weights: WeightMap,
   source: string,
   options: LoadWeightsOptions = {},
@@ -193,7 +194,7 @@ export function applyWeights(
  */
 export async function loadWeights(
   model: tfl.LayersModel,
-  spec: AnySpec,
+  spec: Spec,
   source: WeightSource,
   options: LoadWeightsOptions = {},
 ): Promise<LoadReport> {

@@ -19,3 +19,4 @@ export * from "./read_weights.ts";
 export * from "./load_weights.ts";
 export * from "./checkpoint.ts";
 export * from "./tfjs_export.ts";
+export * from "./pretrained.ts";

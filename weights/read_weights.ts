@@ -6,10 +6,10 @@
  * @module
  */
 
+import type { Spec } from "../dsl/spec.ts";
 import { decodeSafetensors, type Safetensors } from "./safetensors.ts";
 import { kerasToGraft, readKerasH5 } from "./keras_h5.ts";
 import { torchToGraft } from "./torch_state_dict.ts";
-import type { AnySpec } from "./_spec_info.ts";
 import { WeightsError } from "./errors.ts";
 import type { WeightMap, WeightTensor } from "./weight_map.ts";
 
@@ -56,7 +56,7 @@ export interface ReadWeightsOptions {
    * For Keras files: the architecture the file was saved from, whose conv/dense/BatchNorm
    * paths take the file's layers in order. Default: the target spec (see `kerasToGraft`).
    */
-  readonly reference?: AnySpec;
+  readonly reference?: Spec;
 }
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -104,7 +104,7 @@ async function readSourceBytes(path: string): Promise<{ bytes: Uint8Array; name:
  */
 export async function readWeights(
   source: WeightSource,
-  spec: AnySpec,
+  spec: Spec,
   options: ReadWeightsOptions = {},
 ): Promise<ReadWeights> {
   if (source instanceof Map) {

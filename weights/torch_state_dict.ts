@@ -4,9 +4,10 @@
  * @module
  */
 
+import type { Spec } from "../dsl/spec.ts";
 import type { DecodedTensor } from "./safetensors.ts";
 import { oihwToHwio, torchDenseAfterFlatten, transpose2d } from "./_layout.ts";
-import { type AnySpec, flattenedFrom } from "./_spec_info.ts";
+import { flattenedFrom } from "./_spec_info.ts";
 import { WeightsError } from "./errors.ts";
 import { formatShape, type WeightMap, type WeightTensor } from "./weight_map.ts";
 
@@ -60,7 +61,7 @@ interface Tensor {
  */
 export function torchToGraft(
   tensors: Readonly<Record<string, DecodedTensor>>,
-  spec: AnySpec,
+  spec: Spec,
   source = "<state dict>",
 ): TorchConversion {
   const data = spec.toJSON();
