@@ -15,11 +15,13 @@ import {
 } from "../dsl/mod.ts";
 import {
   applyWeights,
+  collectWeights,
+  encodeSafetensors,
   exportTfjs,
   loadCheckpoint,
   loadWeights,
-  modelWeights,
   saveCheckpoint,
+  type TensorInput,
   WeightsError,
 } from "../weights/mod.ts";
 import { fixtureIo, FIXTURES, predict, relativeError, tinyVgg } from "./_weights_fixtures.ts";
@@ -74,8 +76,8 @@ Deno.test("a checkpoint round-trips weights and spec, and loads into a spec buil
     const report = await loadWeights(fine, edited, `${dir}/ckpt`);
     assert.equal(report.format, "graft");
     assert.deepEqual(report.replaced, ["classifier.6"]);
-    const before = modelWeights(model, spec);
-    const after = modelWeights(fine, edited);
+    const before = collectWeights(model, spec);
+    const after = collectWeights(fine, edited);
     assert.deepEqual(
       after.get("features.1/moving_variance"),
       before.get("features.1/moving_variance"),
@@ -145,6 +147,30 @@ Deno.test("a VGG at 32x32 exports with stock TensorFlow.js layers only", async (
     const x = tf.randomNormal([1, 32, 32, 3], 0, 1, "float32", 5);
     assert.ok(relativeError(predict(loaded, x), predict(model, x)) < 1e-5);
     tf.dispose(x);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a training run's checkpoint (weights/<key> tensors) loads by path from its folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const spec = tinyVgg(false);
+    const model = build(spec, { seed: 1 });
+    await loadWeights(model, spec, `${FIXTURES}vgg_tiny.safetensors`);
+    const tensors: Record<string, TensorInput> = {};
+    for (const [k, t] of collectWeights(model, spec)) tensors[`weights/${k}`] = t;
+    tensors["optimizer/features.0/kernel/momentum"] = { shape: [1], data: [0] };
+    await Deno.mkdir(`${dir}/checkpoints`);
+    Deno.writeFileSync(
+      `${dir}/checkpoints/last.safetensors`,
+      encodeSafetensors(tensors, { "graft.checkpoint": JSON.stringify({ epoch: 1 }) }),
+    );
+    const again = build(spec, { seed: 2 });
+    const report = await loadWeights(again, spec, dir);
+    assert.equal(report.source, `${dir}/checkpoints/last.safetensors`);
+    assert.deepEqual(report.unused, []);
+    assert.ok(relativeError(predict(again, io.input), io.logits.vgg_tiny!) < 1e-4);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -24,12 +24,12 @@ export const CHECKPOINT_SPEC = "spec.json";
  *
  * @example
  * ```ts ignore
- * import { modelWeights } from "@graft/graft/weights";
- * const weights = modelWeights(model, spec);
+ * import { collectWeights } from "@graft/graft/weights";
+ * const weights = collectWeights(model, spec);
  * console.log([...weights.keys()].slice(0, 2)); // ["features.0/kernel", "features.0/bias"]
  * ```
  */
-export function modelWeights(model: tfl.LayersModel, spec: Spec): Map<string, WeightTensor> {
+export function collectWeights(model: tfl.LayersModel, spec: Spec): Map<string, WeightTensor> {
   const out = new Map<string, WeightTensor>();
   for (const node of spec.toJSON().nodes) {
     if (!WEIGHTED_OPS.has(node.op)) continue;
@@ -89,14 +89,14 @@ export async function saveCheckpoint(
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
-  const bytes = encodeWeights(modelWeights(model, spec), metadata);
+  const bytes = encodeWeights(collectWeights(model, spec), metadata);
   await writeAtomic(`${dir}/${CHECKPOINT_WEIGHTS}`, bytes);
   const json = new TextEncoder().encode(JSON.stringify(spec.toJSON(), null, 2) + "\n");
   await writeAtomic(`${dir}/${CHECKPOINT_SPEC}`, json);
 }
 
 /** A checkpoint read back: its spec, its weights and the metadata saved with them. */
-export interface Checkpoint {
+export interface SavedCheckpoint {
   /** The spec saved with the weights. */
   readonly spec: Spec<string, string>;
   /** Weights keyed by `<path>/<name>`. */
@@ -118,7 +118,7 @@ export interface Checkpoint {
  * applyWeights(model, ckpt.spec, ckpt.weights, "checkpoint");
  * ```
  */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+export async function loadCheckpoint(dir: string): Promise<SavedCheckpoint> {
   const specFile = `${dir}/${CHECKPOINT_SPEC}`;
   const weightsFile = `${dir}/${CHECKPOINT_WEIGHTS}`;
   let specText: string;

@@ -67,6 +67,25 @@ function isGraftFile(file: Safetensors): boolean {
   return names.length > 0 && names.every((n) => n.includes("/"));
 }
 
+/** Metadata key of the training pipeline's checkpoints (`weights/<key>` tensors). */
+const TRAINING_CHECKPOINT = "graft.checkpoint";
+
+/** The weight file in a folder: a saved checkpoint's, or a training run's last checkpoint. */
+async function folderFile(dir: string): Promise<string> {
+  const base = dir.replace(/\/+$/, "");
+  const candidates = [
+    `${base}/${CHECKPOINT_WEIGHTS}`,
+    `${base}/last.safetensors`,
+    `${base}/checkpoints/last.safetensors`,
+  ];
+  for (const c of candidates) {
+    try {
+      if ((await Deno.stat(c)).isFile) return c;
+    } catch { /* next */ }
+  }
+  return candidates[0]!;
+}
+
 async function readSourceBytes(path: string): Promise<{ bytes: Uint8Array; name: string }> {
   let stat: Deno.FileInfo;
   try {
@@ -76,13 +95,14 @@ async function readSourceBytes(path: string): Promise<{ bytes: Uint8Array; name:
       e instanceof Deno.errors.NotFound ? "no such file or folder" : (e as Error).message,
     ]);
   }
-  const file = stat.isDirectory ? `${path.replace(/\/+$/, "")}/${CHECKPOINT_WEIGHTS}` : path;
+  const file = stat.isDirectory ? await folderFile(path) : path;
   try {
     return { bytes: await Deno.readFile(file), name: file };
   } catch (e) {
     throw new WeightsError("Cannot read weights", file, [
       e instanceof Deno.errors.NotFound
-        ? `no such file (a Graft checkpoint folder holds ${CHECKPOINT_WEIGHTS} and spec.json)`
+        ? `no such file (a checkpoint folder holds ${CHECKPOINT_WEIGHTS} and spec.json, or a ` +
+          "training run's last.safetensors or checkpoints/last.safetensors)"
         : (e as Error).message,
     ]);
   }
@@ -90,9 +110,11 @@ async function readSourceBytes(path: string): Promise<{ bytes: Uint8Array; name:
 
 /**
  * Reads weights from any {@linkcode WeightSource} and converts them to Graft's names and layout
- * for `spec`. The format is detected from the content: HDF5 signature (Keras), safetensors with
- * Graft names (`features.0/kernel`, written by Graft), or safetensors with PyTorch names
- * (torchvision or timm state dicts).
+ * for `spec`. The format is detected from the content: HDF5 signature (Keras), a training
+ * checkpoint of `train()` (its `weights/<key>` tensors; optimizer state is ignored), safetensors
+ * with Graft names (`features.0/kernel`, written by `saveCheckpoint`), or safetensors with
+ * PyTorch names (torchvision or timm state dicts). A folder means its `weights.safetensors`,
+ * else `last.safetensors`, else `checkpoints/last.safetensors` (a training run's folder).
  *
  * @example
  * ```ts ignore
@@ -119,6 +141,16 @@ export async function readWeights(
     return { weights, format: "keras-h5", source: name, unused };
   }
   const file = decodeSafetensors(bytes, name);
+  if (file.metadata[TRAINING_CHECKPOINT] !== undefined) {
+    const weights = new Map<string, WeightTensor>();
+    const unused: string[] = [];
+    for (const [key, t] of Object.entries(file.tensors)) {
+      if (key.startsWith("weights/")) {
+        weights.set(key.slice("weights/".length), { shape: t.shape, data: t.data });
+      } else if (!key.startsWith("optimizer/")) unused.push(key);
+    }
+    return { weights, format: "graft", source: name, unused };
+  }
   if (isGraftFile(file)) {
     const weights = new Map<string, WeightTensor>();
     for (const [key, t] of Object.entries(file.tensors)) {
