@@ -101,23 +101,6 @@ function makeLayers(node: SpecNode, input: Shape, seed: number): tfl.layers.Laye
   }
 }
 
-/**
- * Compiles a spec into a TensorFlow.js `LayersModel` (channels last). Checks the spec first
- * (throws `ShapeError` listing every problem), names each layer by its path, initialises as
- * torchvision does (kaiming-normal fan-out convolutions, normal(0, 0.01) dense layers, zero
- * biases) from `seed`, and applies the spec's frozen flags; a frozen BatchNorm runs in
- * inference mode and keeps its moving statistics.
- *
- * @example
- * ```ts
- * import { build } from "@graft/graft/compile";
- * import { vgg11 } from "@graft/graft/dsl";
- * const model = build(vgg11({ inputShape: [32, 32, 3] }).replaceHead(10).freeze("features"), {
- *   seed: 1,
- * });
- * console.log(model.countParams());
- * ```
- */
 /** Standard deviation of torchvision's initial kernel for a node, or 0 for none. */
 function initialStddev(node: SpecNode): number {
   if (node.op === "dense") return 0.01;
@@ -142,6 +125,23 @@ function initialise(model: tfl.LayersModel, spec: Spec, seed: number): void {
   }
 }
 
+/**
+ * Compiles a spec into a TensorFlow.js `LayersModel` (channels last). Checks the spec first
+ * (throws `ShapeError` listing every problem), names each layer by its path, initialises as
+ * torchvision does (kaiming-normal fan-out convolutions, normal(0, 0.01) dense layers, zero
+ * biases) from `seed`, and applies the spec's frozen flags; a frozen BatchNorm runs in
+ * inference mode and keeps its moving statistics.
+ *
+ * @example
+ * ```ts
+ * import { build } from "@graft/graft/compile";
+ * import { vgg11 } from "@graft/graft/dsl";
+ * const model = build(vgg11({ inputShape: [32, 32, 3] }).replaceHead(10).freeze("features"), {
+ *   seed: 1,
+ * });
+ * console.log(model.countParams());
+ * ```
+ */
 export function build(spec: Spec, options: BuildOptions = {}): tfl.LayersModel {
   const shapes = spec.shapes();
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
