@@ -14,7 +14,13 @@
 export * from "./types.ts";
 export * from "./use_backend.ts";
 export { registerNative } from "./native/mod.ts";
-export { LossReadback, prefetchToDevice, registerWebGpu, uploadNow } from "./webgpu/mod.ts";
+export {
+  LossReadback,
+  prefetchToDevice,
+  registerWebGpu,
+  type TensorTree,
+  uploadNow,
+} from "./webgpu/mod.ts";
 export {
   registerTensorflow,
   type RegisterTensorflowOptions,

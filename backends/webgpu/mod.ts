@@ -6,5 +6,5 @@
  * @module
  */
 export { registerWebGpu } from "./_register.ts";
-export { prefetchToDevice, uploadNow } from "./prefetch.ts";
+export { prefetchToDevice, type TensorTree, uploadNow } from "./prefetch.ts";
 export { LossReadback } from "./loss_readback.ts";

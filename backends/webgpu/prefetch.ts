@@ -2,6 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 
 type Uploadable = { uploadToGPU?: (dataId: object) => void };
 
+/** Tensors as a training batch holds them: one tensor, or arrays and records of them. */
+export type TensorTree = tf.Tensor | TensorTree[] | { [key: string]: TensorTree };
+
 /**
  * Starts copying a tensor's data to the device now instead of at its first use. On WebGPU the
  * copy is queued behind the work already submitted, so it overlaps the running step; on other
@@ -15,11 +18,11 @@ type Uploadable = { uploadToGPU?: (dataId: object) => void };
  * uploadNow(x);
  * ```
  */
-export function uploadNow(container: tf.TensorContainer): void {
+export function uploadNow(container: TensorTree): void {
   const backend = tf.backend() as unknown as Uploadable;
   if (typeof backend.uploadToGPU !== "function") return;
   const seen = new Set<tf.Tensor>();
-  const visit = (c: tf.TensorContainer): void => {
+  const visit = (c: TensorTree): void => {
     if (c instanceof tf.Tensor) {
       if (!seen.has(c) && !c.isDisposed) {
         seen.add(c);
@@ -48,7 +51,7 @@ export function uploadNow(container: tf.TensorContainer): void {
  * }
  * ```
  */
-export async function* prefetchToDevice<B, T extends tf.TensorContainer>(
+export async function* prefetchToDevice<B, T extends TensorTree>(
   batches: Iterable<B> | AsyncIterable<B>,
   upload: (batch: B) => T,
 ): AsyncGenerator<T, void, undefined> {
