@@ -72,13 +72,16 @@ async function train(name: string, model: tfl.LayersModel, lr: number): Promise<
     y: tf.tidy(() => tf.oneHot(tf.tensor1d(b.y, "int32"), 10)),
   });
   const t0 = performance.now();
+  const warmLosses: number[] = [];
   for await (const b of prefetchToDevice(hostBatches(warmup), upload)) {
     const loss = step(b);
     tf.dispose(b);
     await loss.data(); // warm-up compiles every shader: wait for each step
-    readback.push(loss);
+    const mean = readback.push(loss);
+    if (mean) warmLosses.push(await mean);
   }
-  const warmLoss = await readback.flush();
+  if (readback.pending > 0) warmLosses.push(await readback.flush());
+  const warmLoss = warmLosses[warmLosses.length - 1] ?? NaN;
   const t1 = performance.now();
   const losses: number[] = [];
   let done = 0;
