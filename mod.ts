@@ -11,3 +11,5 @@
  * @module
  */
 export * from "./backends/mod.ts";
+export * from "./dsl/mod.ts";
+export * from "./compile/mod.ts";

@@ -39,6 +39,8 @@ export function inferShapes(data: SpecData): Inference {
         expected: r.expected,
         received: r.received,
       });
+      // A dense layer's output is known whatever its input: keep checking past it.
+      if (node.op === "dense") shapes.set(node.path, [Number(node.config.units)]);
     }
   }
   return { shapes, problems };

@@ -44,7 +44,16 @@ const CONFIGS: Record<VggDepth, readonly (number | "M")[]> = {
   ],
 };
 
-type Upto<N extends number, A extends number[] = []> = A["length"] extends N ? A[number] | N
+/**
+ * The integers `0..N` as a union type.
+ *
+ * @example
+ * ```ts
+ * import type { Upto } from "@graft/graft/dsl";
+ * const i: Upto<3> = 2;
+ * ```
+ */
+export type Upto<N extends number, A extends number[] = []> = A["length"] extends N ? A[number] | N
   : Upto<N, [...A, A["length"]]>;
 
 /**
