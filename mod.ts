@@ -13,3 +13,4 @@
 export * from "./backends/mod.ts";
 export * from "./dsl/mod.ts";
 export * from "./compile/mod.ts";
+export * from "./weights/mod.ts";
