@@ -175,7 +175,9 @@ function fmtLr(lr: Readonly<Record<string, number>>): string {
 function bar(e: BatchEndEvent): string {
   const width = 24;
   const done = Math.round((e.batch / e.batches) * width);
-  return `epoch ${e.epoch} [${"=".repeat(done)}${" ".repeat(width - done)}] ${e.batch}/${e.batches}` +
+  return `epoch ${e.epoch} [${"=".repeat(done)}${
+    " ".repeat(width - done)
+  }] ${e.batch}/${e.batches}` +
     ` loss ${e.loss.toFixed(4)} ${Math.round(e.imagesPerSecond)} img/s`;
 }
 
@@ -205,7 +207,9 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Callback {
       write(
         `Training epochs ${e.startEpoch}-${e.epochs}: ${e.trainSize} images, batch ${e.batchSize}, ` +
           `${e.stepsPerEpoch} steps/epoch, ${e.trainableParams} trainable / ${e.frozenParams} frozen ` +
-          `parameters, lr ${fmtLr(e.lr)}${e.resumedFrom ? `, resumed from ${e.resumedFrom}` : ""}\n`,
+          `parameters, lr ${fmtLr(e.lr)}${
+            e.resumedFrom ? `, resumed from ${e.resumedFrom}` : ""
+          }\n`,
       );
     },
     onBatchEnd(e) {
@@ -221,7 +225,9 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Callback {
         }%`
         : "";
       write(
-        `epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${(e.accuracy * 100).toFixed(2)}%` +
+        `epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${
+          (e.accuracy * 100).toFixed(2)
+        }%` +
           `${val} | lr ${fmtLr(e.lr)} | ${Math.round(e.imagesPerSecond)} img/s | ${
             (e.elapsedMs / 1000).toFixed(1)
           } s\n`,

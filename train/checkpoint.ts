@@ -91,7 +91,11 @@ export async function writeCheckpoint(path: string, checkpoint: Checkpoint): Pro
  * ```
  */
 export async function findCheckpoint(path: string): Promise<string> {
-  const candidates = [path, join(path, "last.safetensors"), join(path, "checkpoints", "last.safetensors")];
+  const candidates = [
+    path,
+    join(path, "last.safetensors"),
+    join(path, "checkpoints", "last.safetensors"),
+  ];
   for (const c of candidates) {
     try {
       if ((await Deno.stat(c)).isFile) return c;
@@ -119,11 +123,15 @@ export async function readCheckpoint(path: string): Promise<Checkpoint & { path:
   const st = await readSafetensors(file);
   const raw = st.metadata[META_KEY];
   if (raw === undefined) {
-    throw new TrainError("Cannot resume", [`${file} has no ${META_KEY} metadata: not a Graft checkpoint`]);
+    throw new TrainError("Cannot resume", [
+      `${file} has no ${META_KEY} metadata: not a Graft checkpoint`,
+    ]);
   }
   const parsed = JSON.parse(raw) as CheckpointInfo & { optimizerStep: number };
   if (parsed.format !== "graft.checkpoint/v1") {
-    throw new TrainError("Cannot resume", [`${file} has format ${parsed.format}, expected graft.checkpoint/v1`]);
+    throw new TrainError("Cannot resume", [
+      `${file} has format ${parsed.format}, expected graft.checkpoint/v1`,
+    ]);
   }
   const { optimizerStep, ...info } = parsed;
   const weights = new Map<string, { shape: number[]; data: Float32Array }>();

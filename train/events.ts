@@ -202,4 +202,3 @@ export interface Callback {
   /** When training ends (also after a stop). */
   onTrainEnd?(event: TrainEndEvent, ctx: TrainContext): unknown;
 }
-

@@ -17,7 +17,7 @@ export function crossEntropy(
   logits: tf.Tensor,
   labels: tf.Tensor,
   labelSmoothing = 0,
-): tf.Scalar {
+): tf.Tensor {
   return tf.tidy(() => {
     const classes = logits.shape[logits.shape.length - 1]!;
     const logp = tf.logSoftmax(logits);
@@ -25,6 +25,6 @@ export function crossEntropy(
     const target = labelSmoothing
       ? tf.add(tf.mul(onehot, 1 - labelSmoothing), labelSmoothing / classes)
       : onehot;
-    return tf.neg(tf.mean(tf.sum(tf.mul(target, logp), -1))) as tf.Scalar;
+    return tf.neg(tf.mean(tf.sum(tf.mul(target, logp), -1))) as tf.Tensor;
   });
 }

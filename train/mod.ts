@@ -31,5 +31,5 @@ export * from "./evaluate.ts";
 export * from "./checkpoint.ts";
 export { crossEntropy } from "./loss.ts";
 export { groupOf, type ModelWeight, modelWeights } from "./params.ts";
-export { scheduleFactor, type Schedule } from "./schedules.ts";
+export { type Schedule, scheduleFactor } from "./schedules.ts";
 export type { LearningRates, OptimizerConfig, OptimizerState } from "./optimizers.ts";

@@ -61,7 +61,9 @@ export function resolveRates(
   }
   for (const [g, v] of Object.entries(lr)) {
     if (g !== "*" && !knownGroups.includes(g)) {
-      problems.push(`lr names group "${g}", which the model does not have (groups: ${knownGroups.join(", ")})`);
+      problems.push(
+        `lr names group "${g}", which the model does not have (groups: ${knownGroups.join(", ")})`,
+      );
     }
     if (!(v >= 0 && Number.isFinite(v))) problems.push(`lr.${g} must be a number >= 0, got ${v}`);
   }
@@ -99,9 +101,19 @@ export function checkOptimizer(c: OptimizerConfig): string[] {
   return out;
 }
 
-/** Optimizer state as named arrays, for checkpoints. */
+/**
+ * Optimizer state as named arrays, as checkpoints store it.
+ *
+ * @example
+ * ```ts
+ * import type { OptimizerState } from "@graft/graft/train";
+ * const state: OptimizerState = { step: 0, slots: new Map() };
+ * ```
+ */
 export interface OptimizerState {
+  /** Updates done (Adam's bias correction depends on it). */
   readonly step: number;
+  /** Slots by `<weight key>/<slot>`: `momentum` for SGD, `m` and `v` for Adam and AdamW. */
   readonly slots: Map<string, { shape: number[]; data: Float32Array }>;
 }
 

@@ -98,7 +98,11 @@ export function checkSchedule(s: Schedule): string[] {
     positive("divFactor", s.divFactor);
     positive("finalDivFactor", s.finalDivFactor);
   } else if (s.type !== "constant") {
-    out.push(`schedule.type must be constant, step, cosine or oneCycle, got ${(s as { type: string }).type}`);
+    out.push(
+      `schedule.type must be constant, step, cosine or oneCycle, got ${
+        (s as { type: string }).type
+      }`,
+    );
   }
   return out;
 }

@@ -159,7 +159,9 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
   const knownGroups = [...new Set(spec.nodes.map((n) => groupOf(n.path)))];
   const { rates, problems: lrProblems } = resolveRates(optimizerConfig.lr, groups, knownGroups);
   problems.push(...lrProblems);
-  if (params.length === 0) problems.push("the model has no trainable weights (everything is frozen)");
+  if (params.length === 0) {
+    problems.push("the model has no trainable weights (everything is frozen)");
+  }
   if (problems.length) throw new TrainError("Cannot train", problems);
 
   const batchSize = options.batchSize ?? 64;
@@ -244,7 +246,10 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
       return lastCheckpoint;
     },
   };
-  const emit = async <K extends keyof Callback>(name: K, event: Parameters<NonNullable<Callback[K]>>[0]) => {
+  const emit = async <K extends keyof Callback>(
+    name: K,
+    event: Parameters<NonNullable<Callback[K]>>[0],
+  ) => {
     for (const cb of callbacks) {
       const fn = cb[name] as ((e: typeof event, c: TrainContext) => unknown) | undefined;
       if (fn) await fn.call(cb, event, ctx);
@@ -290,14 +295,16 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
         const y = tf.tensor1d(b.labels, "int32");
         const logits = model.apply(x, { training: true }) as tf.Tensor;
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), "float32")));
-        return crossEntropy(logits, y, labelSmoothing);
+        return crossEntropy(logits, y, labelSmoothing) as tf.Scalar;
       }, vars);
       const loss = value.dataSync()[0]!;
       const hits = correct!.dataSync()[0]!;
       if (!Number.isFinite(loss)) {
         tf.dispose([value, correct!, ...Object.values(grads)]);
         throw new TrainError("Training stopped", [
-          `the loss is ${loss} at epoch ${epoch}, step ${step + 1} (batch ${batch} of ${stepsPerEpoch})`,
+          `the loss is ${loss} at epoch ${epoch}, step ${
+            step + 1
+          } (batch ${batch} of ${stepsPerEpoch})`,
           lastCheckpoint
             ? `the last good checkpoint is ${lastCheckpoint}`
             : "no checkpoint was written before it",
@@ -396,19 +403,25 @@ function restore(
 ): void {
   const problems: string[] = [];
   if (JSON.stringify(ckpt.info.spec) !== JSON.stringify(spec.toJSON())) {
-    problems.push(`${ckpt.path} was written for another spec (${ckpt.info.spec.name}, ${ckpt.info.spec.steps.length} steps)`);
+    problems.push(
+      `${ckpt.path} was written for another spec (${ckpt.info.spec.name}, ${ckpt.info.spec.steps.length} steps)`,
+    );
   }
   if (ckpt.info.batchSize !== batchSize) {
     problems.push(`${ckpt.path} used batch size ${ckpt.info.batchSize}, this run ${batchSize}`);
   }
-  if (JSON.stringify(ckpt.info.optimizer) !== JSON.stringify(options.optimizer ?? DEFAULT_OPTIMIZER)) {
+  if (
+    JSON.stringify(ckpt.info.optimizer) !== JSON.stringify(options.optimizer ?? DEFAULT_OPTIMIZER)
+  ) {
     problems.push(`${ckpt.path} used optimizer ${JSON.stringify(ckpt.info.optimizer)}`);
   }
   for (const w of weights) {
     const v = ckpt.weights.get(w.key);
     if (!v) problems.push(`${ckpt.path} has no weight ${w.key}`);
     else if (v.shape.join(",") !== w.variable.shape.join(",")) {
-      problems.push(`${ckpt.path} has ${w.key} of shape [${v.shape}], the model [${w.variable.shape}]`);
+      problems.push(
+        `${ckpt.path} has ${w.key} of shape [${v.shape}], the model [${w.variable.shape}]`,
+      );
     }
   }
   if (problems.length) throw new TrainError("Cannot resume", problems);
