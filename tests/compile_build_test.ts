@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backends/mod.ts";
 import { build } from "../compile/mod.ts";
 import { AdaptiveAvgPool2D } from "../compile/_layers.ts";
+import { fillNormal } from "../compile/_random.ts";
 import {
   adaptiveAvgPool2d,
   avgPool2d,
@@ -164,4 +165,20 @@ Deno.test("a trainable BatchNorm updates its moving statistics in training", () 
   const mean = Array.from(bn.getWeights()[2]!.dataSync());
   trainStep(model);
   assert.notDeepEqual(Array.from(bn.getWeights()[2]!.dataSync()), mean);
+});
+
+Deno.test("the seeded normal generator has the moments and tails of a standard normal", () => {
+  const a = fillNormal(new Float32Array(1 << 20), 2, 11);
+  const n = a.length;
+  const mean = a.reduce((s, x) => s + x, 0) / n;
+  const variance = a.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
+  const beyond3 = a.filter((x) => Math.abs(x) > 6).length / n; // |z| > 3 with stddev 2
+  assert.ok(Math.abs(mean) < 0.01, `mean ${mean}`);
+  assert.ok(Math.abs(variance - 4) < 0.02, `variance ${variance}`);
+  assert.ok(Math.abs(beyond3 - 0.0027) < 0.0004, `P(|z|>3) ${beyond3}`);
+  assert.deepEqual(fillNormal(new Float32Array(8), 1, 11), fillNormal(new Float32Array(8), 1, 11));
+  assert.notDeepEqual(
+    fillNormal(new Float32Array(8), 1, 12),
+    fillNormal(new Float32Array(8), 1, 11),
+  );
 });

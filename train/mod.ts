@@ -30,6 +30,6 @@ export * from "./callbacks.ts";
 export * from "./evaluate.ts";
 export * from "./checkpoint.ts";
 export { crossEntropy } from "./loss.ts";
-export { groupOf, type ModelWeight, modelWeights } from "./params.ts";
+export { type ModelWeight, modelWeights } from "./params.ts";
 export { type Schedule, scheduleFactor } from "./schedules.ts";
 export type { LearningRates, OptimizerConfig, OptimizerState } from "./optimizers.ts";

@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { groupOf } from "../dsl/mod.ts";
 
 /**
  * One weight of a built model: its stable key (`features.0/kernel`), its group (the first
@@ -20,20 +21,6 @@ export interface ModelWeight {
   readonly trainable: boolean;
   /** The TensorFlow.js variable holding the values. */
   readonly variable: tf.Variable;
-}
-
-/**
- * The group of a layer path: its first dotted segment (`features.0` → `features`).
- *
- * @example
- * ```ts
- * import { groupOf } from "@graft/graft/train";
- * console.log(groupOf("classifier.6")); // "classifier"
- * ```
- */
-export function groupOf(path: string): string {
-  const dot = path.indexOf(".");
-  return dot < 0 ? path : path.slice(0, dot);
 }
 
 /**

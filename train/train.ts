@@ -3,7 +3,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { dirname } from "node:path";
 import { type BackendName, useBackend } from "../backends/mod.ts";
 import { build } from "../compile/mod.ts";
-import type { Spec } from "../dsl/mod.ts";
+import { groupOf, type Spec } from "../dsl/mod.ts";
 import { type Dataset, Rng } from "../data/mod.ts";
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { TrainError } from "./errors.ts";
@@ -11,7 +11,7 @@ import type { Callback, EpochEndEvent, TrainContext } from "./events.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
 import { crossEntropy } from "./loss.ts";
 import { checkOptimizer, Optimizer, type OptimizerConfig, resolveRates } from "./optimizers.ts";
-import { groupOf, type ModelWeight, modelWeights } from "./params.ts";
+import { type ModelWeight, modelWeights } from "./params.ts";
 import { checkSchedule, type Schedule, scheduleFactor } from "./schedules.ts";
 
 /**

@@ -12,3 +12,11 @@
  */
 export * from "./errors.ts";
 export * from "./safetensors.ts";
+export * from "./weight_map.ts";
+export * from "./torch_state_dict.ts";
+export * from "./keras_h5.ts";
+export * from "./read_weights.ts";
+export * from "./load_weights.ts";
+export * from "./checkpoint.ts";
+export * from "./tfjs_export.ts";
+export * from "./pretrained.ts";

@@ -1,13 +1,65 @@
 /**
  * The native CPU backend: TensorFlow.js's `cpu` kernels with the heavy ones replaced by native
- * code called through Deno FFI.
+ * code called through Deno FFI (oneDNN's or OpenBLAS's GEMM; nothing of Graft's own to compile).
  *
  * @module
  */
+import { getKernelsForBackend, registerBackend, registerKernel } from "@tensorflow/tfjs-core";
+import type { KernelFunc } from "@tensorflow/tfjs-core";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Registration } from "../types.ts";
+import { libraryPathsFromEnv, type NativeLibrary, openNativeLibrary } from "./_library.ts";
+import { nativeKernels } from "./_kernels.ts";
+
+/** The TensorFlow.js backend name the native backend registers under. */
+export const NATIVE_BACKEND_NAME = "graft-native";
+
+/** The kernels the native backend computes itself; all others are the `cpu` ones. */
+export const NATIVE_KERNEL_NAMES: readonly string[] = Object.freeze([
+  "Conv2D",
+  "FusedConv2D",
+  "Conv2DBackpropInput",
+  "Conv2DBackpropFilter",
+  "BatchMatMul",
+  "_FusedMatMul",
+  "MaxPool",
+  "MaxPoolGrad",
+  "Relu",
+  "Step",
+  "Add",
+  "Sub",
+  "Multiply",
+  "Sum",
+]);
+
+let registration: Promise<Registration> | undefined;
+
+function install(lib: NativeLibrary): void {
+  const reference = new Map<string, KernelFunc>();
+  for (const k of getKernelsForBackend("cpu")) reference.set(k.kernelName, k.kernelFunc);
+  const overrides = nativeKernels(NATIVE_BACKEND_NAME, lib.gemm, (name) => {
+    const f = reference.get(name);
+    if (!f) throw new Error(`Cannot build the native backend: no cpu kernel named ${name}`);
+    return f as (args: Parameters<KernelFunc>[0]) => ReturnType<KernelFunc>;
+  });
+  const own = new Set(overrides.map((k) => k.kernelName));
+  for (const k of getKernelsForBackend("cpu")) {
+    if (!own.has(k.kernelName)) registerKernel({ ...k, backendName: NATIVE_BACKEND_NAME });
+  }
+  for (const k of overrides) registerKernel(k);
+  registerBackend(NATIVE_BACKEND_NAME, () => {
+    const backend = new MathBackendCPU();
+    // The reference backend prints a "use tfjs-node" banner on first use under Deno.
+    (backend as unknown as { firstUse: boolean }).firstUse = false;
+    return backend;
+  }, 0);
+}
 
 /**
- * Registers the native backend with TensorFlow.js when a native library is found.
+ * Registers the native backend with TensorFlow.js when a native library is found (oneDNN
+ * `libdnnl.so.2`, else OpenBLAS `libopenblas.so.0` or Accelerate; override with the
+ * `GRAFT_DNNL` / `GRAFT_BLAS` paths, `GRAFT_GEMM=blas` to prefer BLAS). Safe to call many
+ * times: the first outcome is kept.
  *
  * @example
  * ```ts
@@ -17,5 +69,18 @@ import type { Registration } from "../types.ts";
  * ```
  */
 export function registerNative(): Promise<Registration> {
-  return Promise.resolve({ ok: false, reason: "The native backend is not built yet" });
+  registration ??= Promise.resolve().then((): Registration => {
+    const opened = openNativeLibrary(libraryPathsFromEnv());
+    if (!opened.ok) return { ok: false, reason: opened.reason };
+    install(opened.lib);
+    return {
+      ok: true,
+      tfBackend: NATIVE_BACKEND_NAME,
+      detail: `native kernels via ${opened.lib.detail}`,
+    };
+  });
+  return registration;
 }
+
+export { INSTALL_HINT, openNativeLibrary } from "./_library.ts";
+export type { Gemm, LibraryPaths, NativeLibrary, OpenResult } from "./_library.ts";

@@ -1,0 +1,104 @@
+/**
+ * Element-wise float32 kernels as tight loops: binary ops over equal shapes, a scalar, or a
+ * trailing-axes broadcast (bias adds), plus the unary steps a ReLU gradient needs.
+ *
+ * @module
+ */
+
+/** The binary operations with native fast paths. */
+export type BinaryOp = "add" | "sub" | "mul";
+
+/**
+ * `a op b` where `b` repeats every `b.length` elements of `a` (`b.length` divides `a.length`;
+ * a scalar is the case `b.length === 1`). With `swap`, computes `b op a` instead.
+ *
+ * @example
+ * ```ts
+ * binaryRepeat("add", new Float32Array([1, 2, 3, 4]), new Float32Array([10, 20]), false);
+ * // [11, 22, 13, 24]
+ * ```
+ */
+export function binaryRepeat(
+  op: BinaryOp,
+  a: Float32Array,
+  b: Float32Array,
+  swap: boolean,
+): Float32Array {
+  const n = a.length, m = b.length;
+  const out = new Float32Array(n);
+  if (m === 1) {
+    const s = b[0]!;
+    if (op === "add") { for (let i = 0; i < n; i++) out[i] = a[i]! + s; }
+    else if (op === "mul") { for (let i = 0; i < n; i++) out[i] = a[i]! * s; }
+    else if (swap) { for (let i = 0; i < n; i++) out[i] = s - a[i]!; }
+    else for (let i = 0; i < n; i++) out[i] = a[i]! - s;
+    return out;
+  }
+  if (m === n) {
+    if (op === "add") { for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!; }
+    else if (op === "mul") { for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!; }
+    else if (swap) { for (let i = 0; i < n; i++) out[i] = b[i]! - a[i]!; }
+    else for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
+    return out;
+  }
+  for (let base = 0; base < n; base += m) {
+    if (op === "add") { for (let j = 0; j < m; j++) out[base + j] = a[base + j]! + b[j]!; }
+    else if (op === "mul") { for (let j = 0; j < m; j++) out[base + j] = a[base + j]! * b[j]!; }
+    else if (swap) { for (let j = 0; j < m; j++) out[base + j] = b[j]! - a[base + j]!; }
+    else for (let j = 0; j < m; j++) out[base + j] = a[base + j]! - b[j]!;
+  }
+  return out;
+}
+
+/**
+ * How `b` broadcasts against `a` for {@linkcode binaryRepeat}: true when the broadcast result
+ * has `a`'s size and `b` (leading 1s dropped) matches `a`'s trailing axes.
+ *
+ * @example
+ * ```ts
+ * repeatsOver([64, 10], [10]); // true
+ * repeatsOver([64, 10], [64, 1]); // false
+ * ```
+ */
+export function repeatsOver(aShape: readonly number[], bShape: readonly number[]): boolean {
+  let k = 0;
+  while (k < bShape.length && bShape[k] === 1) k++;
+  const tail = bShape.slice(k);
+  if (tail.length > aShape.length) return false;
+  const offset = aShape.length - tail.length;
+  return tail.every((d, i) => d === aShape[offset + i]) && bShape.length <= aShape.length;
+}
+
+/**
+ * TensorFlow.js's `step`: 1 where x > 0, `alpha` elsewhere, NaN kept.
+ *
+ * @example
+ * ```ts
+ * step(new Float32Array([-1, 0, 2]), 0); // [0, 0, 1]
+ * ```
+ */
+export function step(x: Float32Array, alpha: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = v > 0 ? 1 : v !== v ? v : alpha;
+  }
+  return out;
+}
+
+/**
+ * ReLU: `max(0, x)`, NaN kept.
+ *
+ * @example
+ * ```ts
+ * relu(new Float32Array([-1, 2])); // [0, 2]
+ * ```
+ */
+export function relu(x: Float32Array): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    y[i] = v < 0 ? 0 : v;
+  }
+  return y;
+}

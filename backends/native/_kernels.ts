@@ -1,0 +1,373 @@
+/**
+ * The TensorFlow.js kernels the native backend overrides. Each reads its inputs' typed arrays
+ * from the CPU backend's data store, computes natively (GEMM) or in tight loops, and falls back
+ * to the reference `cpu` kernel for any case it does not cover (other dtypes, NCHW, dilation).
+ *
+ * @module
+ */
+import {
+  backend_util,
+  broadcast_util,
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+  util,
+} from "@tensorflow/tfjs-core";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import type { Gemm } from "./_library.ts";
+import {
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dForward,
+  type ConvGeometry,
+  type FusedActivation,
+} from "./_conv.ts";
+import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "./_pool.ts";
+import { sumInner, sumOuter } from "./_reduce.ts";
+import { type BinaryOp, binaryRepeat, relu, repeatsOver, step } from "./_elementwise.ts";
+
+type Args = Parameters<KernelFunc>[0];
+type Fallback = (args: Args) => TensorInfo | TensorInfo[];
+
+/** Float32 values of a tensor on this backend, or undefined when it holds anything else. */
+function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32Array | undefined {
+  if (!t || t.dtype !== "float32") return undefined;
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : undefined;
+}
+
+function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function isNhwc(attrs: NamedAttrMap): boolean {
+  const f = attrs["dataFormat"];
+  return f === undefined || f === "NHWC" || f === "channelsLast";
+}
+
+/** Applies a fused activation other than linear/relu through this backend's own kernels. */
+function applyOtherActivation(
+  backend: MathBackendCPU,
+  backendName: string,
+  x: TensorInfo,
+  activation: string,
+  alpha: TensorInfo | undefined,
+  leakyreluAlpha: unknown,
+): TensorInfo {
+  const names: Record<string, string> = {
+    relu6: "Relu6",
+    elu: "Elu",
+    sigmoid: "Sigmoid",
+    leakyrelu: "LeakyRelu",
+    prelu: "Prelu",
+  };
+  const name = names[activation];
+  const kernel = name === undefined ? undefined : getKernel(name, backendName);
+  if (!kernel) throw new Error(`Unknown fused activation: ${activation}`);
+  const inputs = activation === "prelu" ? { x, alpha: alpha! } : { x };
+  const attrs = activation === "leakyrelu" ? { alpha: leakyreluAlpha as number } : {};
+  const out = kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
+  backend.disposeIntermediateTensorInfo(x);
+  return out;
+}
+
+/** Bias values broadcast over the last axis of size n, or undefined when the shape is other. */
+function channelBias(backend: MathBackendCPU, bias: TensorInfo | undefined, n: number) {
+  if (!bias) return null;
+  const v = f32(backend, bias);
+  if (!v) return undefined;
+  if (v.length === n) return v;
+  if (v.length === 1) return new Float32Array(n).fill(v[0]!);
+  return undefined;
+}
+
+/**
+ * Builds the overriding kernel configs for `backendName`, each falling back to `reference`
+ * (the `cpu` kernel of the same name).
+ *
+ * @example
+ * ```ts
+ * const configs = nativeKernels("graft-native", gemm, (name) => cpuKernel(name));
+ * ```
+ */
+export function nativeKernels(
+  backendName: string,
+  gemm: Gemm,
+  reference: (kernelName: string) => Fallback,
+): KernelConfig[] {
+  const def = (
+    kernelName: string,
+    f: (args: Args, fallback: Fallback) => TensorInfo | TensorInfo[] | undefined,
+  ): KernelConfig => {
+    const fallback = reference(kernelName);
+    return {
+      kernelName,
+      backendName,
+      kernelFunc: ((args: Args) => f(args, fallback) ?? fallback(args)) as KernelFunc,
+    };
+  };
+  const be = (args: Args) => args.backend as MathBackendCPU;
+
+  const conv = (args: Args, fused: boolean): TensorInfo | undefined => {
+    const { inputs } = args;
+    const attrs: NamedAttrMap = args.attrs ?? {};
+    const backend = be(args);
+    const x = f32(backend, inputs["x"]), w = f32(backend, inputs["filter"]);
+    if (!x || !w || !isNhwc(attrs)) return undefined;
+    const xi = inputs["x"]!, wi = inputs["filter"]!;
+    if (xi.shape.length !== 4) return undefined;
+    const info = backend_util.computeConv2DInfo(
+      xi.shape as [number, number, number, number],
+      wi.shape as [number, number, number, number],
+      attrs["strides"] as [number, number],
+      attrs["dilations"] as [number, number],
+      attrs["pad"] as "same",
+      attrs["dimRoundingMode"] as "round" | undefined,
+    );
+    const activation = fused ? String(attrs["activation"] ?? "linear") : "linear";
+    const bias = fused ? channelBias(backend, inputs["bias"], info.outChannels) : null;
+    if (bias === undefined) return undefined;
+    const simple: FusedActivation = activation === "relu" ? "relu" : "linear";
+    const y = conv2dForward(gemm, convGeometry(info), x, w, bias, simple);
+    const out = backend.makeTensorInfo(info.outShape, "float32", y);
+    if (activation === "linear" || activation === "relu") return out;
+    return applyOtherActivation(
+      backend,
+      backendName,
+      out,
+      activation,
+      inputs["preluActivationWeights"],
+      attrs["leakyreluAlpha"],
+    );
+  };
+
+  const matmul = (args: Args, fused: boolean): TensorInfo | undefined => {
+    const { inputs } = args;
+    const attrs: NamedAttrMap = args.attrs ?? {};
+    const backend = be(args);
+    const ai = inputs["a"]!, bi = inputs["b"]!;
+    const a = f32(backend, ai), b = f32(backend, bi);
+    if (!a || !b) return undefined;
+    const ta = Boolean(attrs["transposeA"]), tb = Boolean(attrs["transposeB"]);
+    const ar = ai.shape.length, br = bi.shape.length;
+    const m = ta ? ai.shape[ar - 1]! : ai.shape[ar - 2]!;
+    const k = ta ? ai.shape[ar - 2]! : ai.shape[ar - 1]!;
+    const kb = tb ? bi.shape[br - 1]! : bi.shape[br - 2]!;
+    const n = tb ? bi.shape[br - 2]! : bi.shape[br - 1]!;
+    if (k !== kb) return undefined;
+    const batchA = util.sizeFromShape(ai.shape.slice(0, -2));
+    const batchB = util.sizeFromShape(bi.shape.slice(0, -2));
+    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return undefined;
+    const outer = broadcast_util.assertAndGetBroadcastShape(
+      ai.shape.slice(0, -2),
+      bi.shape.slice(0, -2),
+    );
+    const batch = Math.max(batchA, batchB);
+    const activation = fused ? String(attrs["activation"] ?? "linear") : "linear";
+    const bias = fused ? channelBias(backend, inputs["bias"], n) : null;
+    if (bias === undefined) return undefined;
+    const out = new Float32Array(batch * m * n);
+    for (let i = 0; i < batch; i++) {
+      gemm(
+        ta,
+        tb,
+        m,
+        n,
+        k,
+        1,
+        a.subarray((batchA === 1 ? 0 : i) * m * k),
+        ta ? m : k,
+        b.subarray((batchB === 1 ? 0 : i) * k * n),
+        tb ? k : n,
+        0,
+        out.subarray(i * m * n),
+        n,
+      );
+    }
+    const relu = activation === "relu";
+    if (bias) {
+      for (let i = 0; i < out.length; i += n) {
+        for (let j = 0; j < n; j++) {
+          const v = out[i + j]! + bias[j]!;
+          out[i + j] = relu && v < 0 ? 0 : v;
+        }
+      }
+    } else if (relu) {
+      for (let i = 0; i < out.length; i++) if (out[i]! < 0) out[i] = 0;
+    }
+    const result = backend.makeTensorInfo([...outer, m, n], "float32", out);
+    if (activation === "linear" || activation === "relu") return result;
+    return applyOtherActivation(
+      backend,
+      backendName,
+      result,
+      activation,
+      inputs["preluActivationWeights"],
+      attrs["leakyreluAlpha"],
+    );
+  };
+
+  const poolGeometry = (args: Args): PoolGeometry | undefined => {
+    const { inputs } = args;
+    const attrs: NamedAttrMap = args.attrs ?? {};
+    const xi = inputs["x"] ?? inputs["input"];
+    if (!xi || xi.shape.length !== 4) return undefined;
+    const info = backend_util.computePool2DInfo(
+      xi.shape as [number, number, number, number],
+      attrs["filterSize"] as [number, number],
+      attrs["strides"] as [number, number],
+      1,
+      attrs["pad"] as "same",
+      attrs["dimRoundingMode"] as "round" | undefined,
+    );
+    return {
+      batch: info.batchSize,
+      inHeight: info.inHeight,
+      inWidth: info.inWidth,
+      channels: info.inChannels,
+      outHeight: info.outHeight,
+      outWidth: info.outWidth,
+      filterHeight: info.filterHeight,
+      filterWidth: info.filterWidth,
+      strideHeight: info.strideHeight,
+      strideWidth: info.strideWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    };
+  };
+
+  const binary = (args: Args, op: BinaryOp): TensorInfo | undefined => {
+    const backend = be(args);
+    const ai = args.inputs["a"]!, bi = args.inputs["b"]!;
+    const a = f32(backend, ai), b = f32(backend, bi);
+    if (!a || !b) return undefined;
+    if (repeatsOver(ai.shape, bi.shape)) {
+      return backend.makeTensorInfo(ai.shape, "float32", binaryRepeat(op, a, b, false));
+    }
+    if (repeatsOver(bi.shape, ai.shape)) {
+      return backend.makeTensorInfo(bi.shape, "float32", binaryRepeat(op, b, a, true));
+    }
+    return undefined;
+  };
+
+  return [
+    def("Conv2D", (args) => conv(args, false)),
+    def("FusedConv2D", (args) => conv(args, true)),
+    def("Conv2DBackpropInput", (args) => {
+      const { inputs } = args;
+      const attrs: NamedAttrMap = args.attrs ?? {};
+      const backend = be(args);
+      const dy = f32(backend, inputs["dy"]), w = f32(backend, inputs["filter"]);
+      if (!dy || !w || !isNhwc(attrs)) return undefined;
+      const inShape = attrs["inputShape"] as [number, number, number, number];
+      const info = backend_util.computeConv2DInfo(
+        inShape,
+        inputs["filter"]!.shape as [number, number, number, number],
+        attrs["strides"] as [number, number],
+        1,
+        attrs["pad"] as "same",
+        attrs["dimRoundingMode"] as "round" | undefined,
+      );
+      const dx = conv2dBackpropInput(gemm, convGeometry(info), dy, w);
+      return backend.makeTensorInfo(inShape, "float32", dx);
+    }),
+    def("Conv2DBackpropFilter", (args) => {
+      const { inputs } = args;
+      const attrs: NamedAttrMap = args.attrs ?? {};
+      const backend = be(args);
+      const x = f32(backend, inputs["x"]), dy = f32(backend, inputs["dy"]);
+      if (!x || !dy || !isNhwc(attrs)) return undefined;
+      const filterShape = attrs["filterShape"] as [number, number, number, number];
+      const info = backend_util.computeConv2DInfo(
+        inputs["x"]!.shape as [number, number, number, number],
+        filterShape,
+        attrs["strides"] as [number, number],
+        1,
+        attrs["pad"] as "same",
+        attrs["dimRoundingMode"] as "round" | undefined,
+      );
+      const dw = conv2dBackpropFilter(gemm, convGeometry(info), x, dy);
+      return backend.makeTensorInfo(filterShape, "float32", dw);
+    }),
+    def("BatchMatMul", (args) => matmul(args, false)),
+    def("_FusedMatMul", (args) => matmul(args, true)),
+    def("MaxPool", (args) => {
+      const backend = be(args);
+      const x = f32(backend, args.inputs["x"]);
+      const g = poolGeometry(args);
+      if (!x || !g) return undefined;
+      return backend.makeTensorInfo(
+        [g.batch, g.outHeight, g.outWidth, g.channels],
+        "float32",
+        maxPoolForward(g, x),
+      );
+    }),
+    def("MaxPoolGrad", (args) => {
+      const backend = be(args);
+      const x = f32(backend, args.inputs["input"]), dy = f32(backend, args.inputs["dy"]);
+      const g = poolGeometry(args);
+      if (!x || !dy || !g) return undefined;
+      return backend.makeTensorInfo(
+        args.inputs["input"]!.shape,
+        "float32",
+        maxPoolBackward(g, x, dy),
+      );
+    }),
+    def("Relu", (args) => {
+      const backend = be(args);
+      const xi = args.inputs["x"]!;
+      const x = f32(backend, xi);
+      return x && backend.makeTensorInfo(xi.shape, "float32", relu(x));
+    }),
+    def("Step", (args) => {
+      const backend = be(args);
+      const xi = args.inputs["x"]!;
+      const x = f32(backend, xi);
+      const alpha = Number((args.attrs ?? {})["alpha"] ?? 0);
+      return x && backend.makeTensorInfo(xi.shape, "float32", step(x, alpha));
+    }),
+    def("Add", (args) => binary(args, "add")),
+    def("Sub", (args) => binary(args, "sub")),
+    def("Multiply", (args) => binary(args, "mul")),
+    def("Sum", (args) => {
+      const backend = be(args);
+      const xi = args.inputs["x"]!;
+      const x = f32(backend, xi);
+      if (!x) return undefined;
+      const rank = xi.shape.length;
+      const axes = util.parseAxisParam((args.attrs ?? {})["axis"] as number | number[], xi.shape)
+        .sort((p, q) => p - q);
+      if (axes.length === 0 || axes.length === rank) return undefined;
+      const leading = axes.every((ax, i) => ax === i);
+      const trailing = axes.every((ax, i) => ax === rank - axes.length + i);
+      if (!leading && !trailing) return undefined;
+      const split = leading ? axes.length : rank - axes.length;
+      const outer = util.sizeFromShape(xi.shape.slice(0, split));
+      const inner = util.sizeFromShape(xi.shape.slice(split));
+      const values = leading ? sumOuter(x, outer, inner) : sumInner(x, outer, inner);
+      const keep = Boolean((args.attrs ?? {})["keepDims"]);
+      const shape = keep
+        ? xi.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+        : xi.shape.filter((_, i) => !axes.includes(i));
+      return backend.makeTensorInfo(shape, "float32", values);
+    }),
+  ];
+}
