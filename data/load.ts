@@ -5,6 +5,7 @@ import {
   CIFAR10_CLASSES,
   CIFAR10_MD5,
   CIFAR10_URL,
+  RECORD_BYTES,
   TEST_FILE,
   TRAIN_FILES,
 } from "./constants.ts";
@@ -105,12 +106,6 @@ async function batchFolder(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
-function limits(names: readonly string[], limit: number | undefined): readonly string[] {
-  // Each official batch holds 10,000 images: read only the files a limit needs.
-  if (limit === undefined) return names;
-  return names.slice(0, Math.max(1, Math.ceil(limit / 10000)));
-}
-
 async function readFolder(dir: string, o: LoadCifar10Options): Promise<Cifar10> {
   const folder = await batchFolder(dir);
   if (!folder) {
@@ -119,12 +114,17 @@ async function readFolder(dir: string, o: LoadCifar10Options): Promise<Cifar10> 
       message: `holds no ${BATCH_DIR}/ with ${TRAIN_FILES[0]} or ${TEST_FILE}`,
     }]);
   }
-  const read = async (names: readonly string[]) => {
+  // Reads files in order, stopping once `limit` records are in (a limit reads only what it needs).
+  const read = async (names: readonly string[], limit?: number) => {
     const problems: DataProblem[] = [];
     const files: { file: string; bytes: Uint8Array }[] = [];
+    let records = 0;
     for (const name of names) {
+      if (limit !== undefined && records >= limit) break;
       try {
-        files.push({ file: join(folder, name), bytes: await Deno.readFile(join(folder, name)) });
+        const bytes = await Deno.readFile(join(folder, name));
+        files.push({ file: join(folder, name), bytes });
+        records += Math.floor(bytes.length / RECORD_BYTES);
       } catch (e) {
         problems.push({
           file: join(folder, name),
@@ -135,7 +135,7 @@ async function readFolder(dir: string, o: LoadCifar10Options): Promise<Cifar10> 
     if (problems.length) throw new DataError(problems);
     return files;
   };
-  const trainFiles = await read(limits(TRAIN_FILES, o.limitTrain));
+  const trainFiles = await read(TRAIN_FILES, o.limitTrain);
   const testFiles = await read([TEST_FILE]);
   return {
     train: new CifarSplit("train", decodeBatches(trainFiles)).limit(o.limitTrain),
@@ -146,7 +146,7 @@ async function readFolder(dir: string, o: LoadCifar10Options): Promise<Cifar10> 
 }
 
 async function readTarGz(path: string, o: LoadCifar10Options): Promise<Cifar10> {
-  const trainNames = limits(TRAIN_FILES, o.limitTrain);
+  const trainNames = TRAIN_FILES;
   const wanted = new Set([...trainNames, TEST_FILE]);
   const bodies = await readArchive(path, (m) => wanted.has(m));
   const missing = [...wanted].filter((m) => !bodies.has(m));

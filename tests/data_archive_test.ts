@@ -134,3 +134,14 @@ Deno.test("with no network and no data the error says how to pass --data", async
   );
   await assert.rejects(loadCifar10({ data: "/no/such/place" }), /\/no\/such\/place does not exist/);
 });
+
+Deno.test("limits reach across batch files of any size, in folders and archives", async () => {
+  const path = await writeArchive(cifarMembers(4, 3));
+  const dir = path.replace(/\/[^/]+$/, "");
+  await extractCifar10(path, dir);
+  for (const data of [path, dir]) {
+    const some = await loadCifar10({ data, limitTrain: 10 });
+    assert.equal(some.train.size, 10);
+    assert.deepEqual(Array.from(some.train.labels.subarray(8)), [3, 4]); // from data_batch_3
+  }
+});
