@@ -125,6 +125,7 @@ export function insert(data: SpecData, what: Layer | Block, where: Where, call: 
     inputs: i === 0 ? firstInputs : [paths[i - 1]!],
     trainable: true,
     step,
+    origin: step,
   }));
   const nodes: SpecNode[] = [];
   for (const n of data.nodes) {
@@ -168,7 +169,9 @@ export function replace(data: SpecData, path: string, layer: Layer, call: string
   find(data, call, path);
   const step = data.steps.length + 1;
   const nodes = data.nodes.map((n) =>
-    n.path === path ? { ...n, op: layer.op, config: layer.config, trainable: true, step } : n
+    n.path === path
+      ? { ...n, op: layer.op, config: layer.config, trainable: true, step, origin: step }
+      : n
   );
   return next(data, call, nodes);
 }

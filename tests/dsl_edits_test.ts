@@ -202,3 +202,14 @@ Deno.test("steps record every edit as the user wrote it", () => {
     "freeze(features)",
   ]);
 });
+
+Deno.test("origin records the step that put a layer at its path; rewiring keeps it", () => {
+  const spec = vgg16().replaceHead(10).insert(block("extra", [relu()]), { before: "classifier.6" })
+    .drop(2);
+  assert.equal(spec.node("features.0")?.origin, 1);
+  assert.equal(spec.node("classifier.6")?.origin, 2); // replaced by replaceHead
+  assert.equal(spec.node("classifier.6")?.step, 3); // rewired by insert
+  assert.equal(spec.node("extra.0")?.origin, 3);
+  assert.equal(spec.node("classifier.3")?.origin, 1); // rewired by drop(2), same layer
+  assert.equal(spec.node("classifier.3")?.step, 4);
+});

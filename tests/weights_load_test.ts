@@ -90,7 +90,7 @@ function fromCode(spec: { toJSON(): SpecData }) {
   const json = spec.toJSON();
   return fromJSON({
     ...json,
-    nodes: json.nodes.map((n) => ({ ...n, step: 1 })),
+    nodes: json.nodes.map((n) => ({ ...n, step: 1, origin: 1 })),
     steps: [json.steps[0]!],
   });
 }

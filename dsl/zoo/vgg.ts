@@ -164,6 +164,7 @@ function vgg(depth: VggDepth, options: VggOptions): Spec<string, VggGroups> {
         inputs: [previous],
         trainable: true,
         step: 1,
+        origin: 1,
       });
       previous = path;
     });
