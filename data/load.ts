@@ -124,7 +124,7 @@ async function readFolder(dir: string, o: LoadCifar10Options): Promise<Cifar10> 
       try {
         const bytes = await Deno.readFile(join(folder, name));
         files.push({ file: join(folder, name), bytes });
-        records += Math.floor(bytes.length / RECORD_BYTES);
+        records += Math.ceil(bytes.length / RECORD_BYTES); // a partial record stops here too
       } catch (e) {
         problems.push({
           file: join(folder, name),
