@@ -109,7 +109,10 @@ export class Spec<P extends string = string, G extends string = string> {
    * Removes a path (or a whole group), wiring what it fed to what fed it. A number addresses
    * the head group: `drop(2)` is `drop("classifier.2")`. Other paths keep their names.
    */
-  drop<X extends P | G = never>(target: X | number): Spec<Exclude<P, X | `${X}.${string}`>, G> {
+  drop(index: number): Spec<P, G>;
+  /** Removes a path, or every path of a group; the dropped paths leave the known paths. */
+  drop<X extends P | G>(target: X): Spec<Exclude<P, X | `${X}.${string}`>, G>;
+  drop(target: string | number): Spec<string, G> {
     const path = typeof target === "number" ? `${this.#data.head}.${target}` : target;
     return new Spec(edit.drop(this.#data, path, `drop(${arg(target)})`));
   }

@@ -51,3 +51,9 @@ Deno.test("sequential() specs know their groups", () => {
   // @ts-expect-error "bdy" is not a group
   assert.throws(() => spec.freeze("bdy"), SpecError);
 });
+
+Deno.test("drop() by index keeps every other path known", () => {
+  const spec = vgg16().drop(2);
+  assert.equal(spec.freeze("classifier.6").node("classifier.6")?.trainable, false);
+  assert.equal(spec.node("features.0")?.op, "conv2d");
+});
