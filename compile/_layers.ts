@@ -117,3 +117,36 @@ export class FreezableBatchNorm extends BatchNormalization {
 tf.serialization.registerClass(
   FreezableBatchNorm as unknown as tf.serialization.SerializableConstructor<tfl.layers.Layer>,
 );
+
+type DropoutArgs = NonNullable<Parameters<typeof tfl.layers.dropout>[0]>;
+const Dropout = tfl.layers.dropout({ rate: 0.5, name: "graft_dropout_probe" })
+  .constructor as new (args: DropoutArgs) => tfl.layers.Layer & { seed?: number };
+
+/**
+ * Dropout that draws a new mask on every training call. TensorFlow.js's `Dropout` with a seed
+ * draws the same mask every time; this one derives each call's seed from the layer's seed and
+ * a call counter, so a seeded build stays reproducible and the masks still vary.
+ */
+export class ReseedingDropout extends Dropout {
+  /** Class name for TensorFlow.js serialisation. */
+  static className = "GraftDropout";
+  #base: number | undefined;
+  #calls = 0;
+
+  /** Creates the layer; `seed` fixes the sequence of masks. */
+  constructor(args: DropoutArgs) {
+    super(args);
+    this.#base = args.seed;
+  }
+
+  /** Drops units in training with this call's seed. */
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    if (kwargs.training === true && this.#base !== undefined) {
+      this.seed = (this.#base + Math.imul(++this.#calls, 0x9e3779b1)) >>> 0;
+    }
+    return super.call(inputs, kwargs);
+  }
+}
+tf.serialization.registerClass(
+  ReseedingDropout as unknown as tf.serialization.SerializableConstructor<tfl.layers.Layer>,
+);

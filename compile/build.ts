@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { fillNormal } from "./_random.ts";
 import type { Json, Shape, Spec, SpecNode } from "../dsl/mod.ts";
-import { AdaptiveAvgPool2D, FreezableBatchNorm } from "./_layers.ts";
+import { AdaptiveAvgPool2D, FreezableBatchNorm, ReseedingDropout } from "./_layers.ts";
 
 /** Options of {@linkcode build}. */
 export interface BuildOptions {
@@ -72,7 +72,7 @@ function makeLayers(node: SpecNode, input: Shape, seed: number): tfl.layers.Laye
     case "relu":
       return [tfl.layers.reLU({ name })];
     case "dropout":
-      return [tfl.layers.dropout({ name, rate: Number(c.rate), seed: layerSeed(seed, name) })];
+      return [new ReseedingDropout({ name, rate: Number(c.rate), seed: layerSeed(seed, name) })];
     case "maxPool2d":
     case "avgPool2d": {
       const p = padding(c);

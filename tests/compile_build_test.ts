@@ -182,3 +182,20 @@ Deno.test("the seeded normal generator has the moments and tails of a standard n
     fillNormal(new Float32Array(8), 1, 11),
   );
 });
+
+Deno.test("dropout draws a new mask on every training step, reproducibly from the seed", () => {
+  const spec = sequential("drop", [64], { a: [dropout(0.5)] });
+  const masks = (seed: number) => {
+    const model = build(spec, { seed });
+    const x = tf.ones([1, 64]);
+    return [0, 1, 2].map((_) =>
+      Array.from((model.apply(x, { training: true }) as tf.Tensor).dataSync()).map((v) => v > 0)
+    );
+  };
+  const [a, b, c] = masks(5);
+  assert.notDeepEqual(a, b);
+  assert.notDeepEqual(b, c);
+  assert.deepEqual(masks(5), [a, b, c]);
+  const inference = build(spec, { seed: 5 }).apply(tf.ones([1, 64])) as tf.Tensor;
+  assert.ok(inference.dataSync().every((v) => v === 1));
+});

@@ -33,7 +33,8 @@ type Json = { [key: string]: unknown };
 
 /**
  * Rewrites Graft's custom layers into stock TensorFlow.js layers where that computes the same
- * inference function: the frozen-aware BatchNorm becomes `BatchNormalization`; the adaptive
+ * inference function: the frozen-aware BatchNorm becomes `BatchNormalization`, the reseeding
+ * dropout `Dropout`; the adaptive
  * average pool becomes an identity `Activation` (same size), an `AveragePooling2D` (sizes that
  * divide) or an `UpSampling2D` (from 1×1). Other adaptive pools stay custom.
  */
@@ -44,6 +45,8 @@ function portable(topology: Json, model: tfl.LayersModel): string[] {
     const cfg = layer.config as Json;
     if (layer.class_name === "GraftBatchNorm") {
       layer.class_name = "BatchNormalization";
+    } else if (layer.class_name === "GraftDropout") {
+      layer.class_name = "Dropout";
     } else if (layer.class_name === "GraftAdaptiveAvgPool2D") {
       const input = (model.getLayer(String(cfg.name)).input as tfl.SymbolicTensor).shape;
       const [h, w] = [Number(input[1]), Number(input[2])];
