@@ -8,7 +8,7 @@
 // Options: --train N (images per phase, default 2500), --epochs E (pretraining epochs, default
 // 3), --finetune E (fine-tuning and from-scratch epochs, default 2), --out DIR.
 import { parseArgs } from "node:util";
-import { useBackend } from "../backends/mod.ts";
+import { type BackendName, useBackend } from "../backends/mod.ts";
 import { build } from "../compile/mod.ts";
 import {
   batchNorm,
@@ -31,12 +31,12 @@ const { values: args } = parseArgs({
     epochs: { type: "string", default: "3" },
     finetune: { type: "string", default: "2" },
     out: { type: "string", default: "runs/transfer_learning" },
-    backend: { type: "string", default: "cpu" },
+    backend: { type: "string", default: "auto" },
   },
 });
 const perPhase = Number(args.train);
 const log = (line: string) => console.log(line);
-await useBackend(args.backend as "cpu");
+await useBackend(args.backend as BackendName);
 
 /** The images of `classes` (relabelled 0..4), at most `limit` of them. */
 function subset(split: CifarSplit, classes: readonly number[], limit: number): Dataset {

@@ -1,0 +1,92 @@
+// Time to accuracy: the recipe of pipelines/cifar10_small.yaml trained on the full shared
+// CIFAR-10 for the same number of epochs in Graft (the CLI, native backend) and in PyTorch
+// (torch_small_vgg.py), one after the other. Prints a Markdown section.
+//
+//   deno task bench accuracy [EPOCHS]
+import { fileURLToPath } from "node:url";
+
+const ARCHIVE = "../shared/cifar10/cifar-10-binary.tar.gz";
+
+interface Epoch {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valAccuracy: number;
+  elapsedMs: number;
+  totalElapsedMs?: number;
+}
+
+async function run(cmd: string, args: string[]): Promise<Epoch[]> {
+  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "inherit" }).spawn();
+  const out = await child.output();
+  if (!out.success) throw new Error(`Benchmark step failed: ${cmd} ${args.join(" ")}`);
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Epoch);
+}
+
+/** Trains both sides for `epochs` epochs and returns the Markdown section. */
+export async function benchAccuracy(epochs = 4): Promise<string> {
+  const started = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const out = await Deno.makeTempDir({ prefix: "graft_accuracy_" });
+  const graftStart = performance.now();
+  const graft = await run("deno", [
+    "run",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    "--allow-ffi",
+    "--allow-sys",
+    "pipelines/cifar10.ts",
+    "--config",
+    "pipelines/cifar10_small.yaml",
+    "--data",
+    ARCHIVE,
+    "--epochs",
+    String(epochs),
+    "--backend",
+    "native",
+    "--seed",
+    "0",
+    "--json",
+    "--out",
+    out,
+  ]);
+  const graftWall = (performance.now() - graftStart) / 1000;
+  const torchStart = performance.now();
+  const torch = await run("/usr/bin/python3", [
+    fileURLToPath(new URL("./torch_small_vgg.py", import.meta.url)),
+    ARCHIVE,
+    String(epochs),
+    "2",
+  ]);
+  const torchWall = (performance.now() - torchStart) / 1000;
+  await Deno.remove(out, { recursive: true });
+  const g = graft.at(-1)!;
+  const t = torch.at(-1)!;
+  const pct = (x: number) => (100 * x).toFixed(2);
+  const rows = graft.map((e, i) =>
+    `| ${e.epoch} | ${pct(e.valAccuracy)} | ${pct(torch[i]?.valAccuracy ?? NaN)} | ${
+      ((e.totalElapsedMs ?? e.elapsedMs) / 1000).toFixed(0)
+    } | ${((torch[i]?.elapsedMs ?? NaN) / 1000).toFixed(0)} |`
+  );
+  return [
+    "## Time to accuracy on CIFAR-10 (issue 4)",
+    "",
+    `- Date: ${started} UTC; command: \`flock /tmp/graft-bench.lock deno task bench accuracy ${epochs}\``,
+    "- Recipe: `pipelines/cifar10_small.yaml` (3×3 convs 32-32-64-64-128, dense 128, Adam lr",
+    "  0.002 with one-cycle, batch 64, crop + flip), full 50,000 training images, 10,000 test,",
+    `  ${epochs} epochs; Graft on the native backend, PyTorch 1.13 with 2 threads, same machine.`,
+    "",
+    "| epoch | Graft test top-1 % | PyTorch test top-1 % | Graft s | PyTorch s |",
+    "| ---: | ---: | ---: | ---: | ---: |",
+    ...rows,
+    "",
+    `Final: Graft ${pct(g.valAccuracy)} % in ${graftWall.toFixed(0)} s wall, PyTorch ${
+      pct(t.valAccuracy)
+    } % in ${torchWall.toFixed(0)} s wall; difference ${
+      (100 * (g.valAccuracy - t.valAccuracy)).toFixed(2)
+    } points.`,
+  ].join("\n");
+}
+
+if (import.meta.main) console.log(await benchAccuracy(Number(Deno.args[0] ?? 4)));
