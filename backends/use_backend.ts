@@ -84,7 +84,10 @@ export async function useBackend(
         break;
       }
       skipped.push(`native: ${native.reason}`);
-      info = await activate(name, "cpu", { ...cpu, detail: `${cpu.detail} (${skipped.join("; ")})` });
+      info = await activate(name, "cpu", {
+        ...cpu,
+        detail: `${cpu.detail} (${skipped.join("; ")})`,
+      });
       break;
     }
   }
