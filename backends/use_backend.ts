@@ -3,6 +3,8 @@ import "@tensorflow/tfjs-backend-cpu";
 import type { BackendInfo, BackendName, Registration } from "./types.ts";
 import { registerNative } from "./native/mod.ts";
 import { registerWebGpu } from "./webgpu/mod.ts";
+import { registerTensorflow } from "./tensorflow/mod.ts";
+import { useFastConvFilterGrad } from "../kernels/mod.ts";
 
 /** Options for {@linkcode useBackend}. */
 export interface UseBackendOptions {
@@ -25,6 +27,8 @@ async function activate(
   if (!ok) throw new Error(`Backend ${chosen} failed to start: tf.setBackend("${reg.tfBackend}")`);
   await tf.ready();
   quietCpuBanner();
+  // The reference CPU kernels get the matrix-product weight gradient (WebGPU installs its own).
+  if (reg.tfBackend === "cpu") useFastConvFilterGrad("cpu");
   return { requested, chosen, tfBackend: tf.getBackend(), detail: reg.detail };
 }
 
@@ -66,10 +70,12 @@ export async function useBackend(
       info = await activate(name, "webgpu", reg);
       break;
     }
-    case "tensorflow":
-      throw new Error(
-        "Backend tensorflow is not available: install @tensorflow/tfjs-node-gpu to use it",
-      );
+    case "tensorflow": {
+      const reg = await registerTensorflow();
+      if (!reg.ok) throw new Error(`Backend tensorflow is not available: ${reg.reason}`);
+      info = await activate(name, "tensorflow", reg);
+      break;
+    }
     case "auto": {
       const skipped: string[] = [];
       const gpu = await registerWebGpu();
