@@ -13,3 +13,6 @@
 export * from "./backends/mod.ts";
 export * from "./dsl/mod.ts";
 export * from "./compile/mod.ts";
+export * from "./weights/mod.ts";
+export * from "./data/mod.ts";
+export * from "./train/mod.ts";

@@ -14,4 +14,15 @@
 export * from "./types.ts";
 export * from "./use_backend.ts";
 export { registerNative } from "./native/mod.ts";
-export { registerWebGpu } from "./webgpu/mod.ts";
+export {
+  LossReadback,
+  prefetchToDevice,
+  registerWebGpu,
+  type TensorTree,
+  uploadNow,
+} from "./webgpu/mod.ts";
+export {
+  registerTensorflow,
+  type RegisterTensorflowOptions,
+  TENSORFLOW_MODULES,
+} from "./tensorflow/mod.ts";

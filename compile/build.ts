@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { fillNormal } from "./_random.ts";
 import type { Json, Shape, Spec, SpecNode } from "../dsl/mod.ts";
 import { AdaptiveAvgPool2D, FreezableBatchNorm } from "./_layers.ts";
 
@@ -37,7 +38,6 @@ function padding(config: Config): { mode: "same" | "valid"; pad?: [number, numbe
 function makeLayers(node: SpecNode, input: Shape, seed: number): tfl.layers.Layer[] {
   const name = node.path;
   const c = node.config;
-  const s = layerSeed(seed, name);
   const zeros = tfl.initializers.zeros();
   const pre: tfl.layers.Layer[] = [];
   const pad = (p: { pad?: [number, number] }) => {
@@ -47,19 +47,16 @@ function makeLayers(node: SpecNode, input: Shape, seed: number): tfl.layers.Laye
     case "conv2d": {
       const p = padding(c);
       pad(p);
-      const [kh, kw] = pair(c.kernelSize);
-      const filters = Number(c.filters);
-      const stddev = Math.sqrt(2 / (kh * kw * filters)); // kaiming normal, fan_out, relu
       return [
         ...pre,
         tfl.layers.conv2d({
           name,
-          filters,
-          kernelSize: [kh, kw],
+          filters: Number(c.filters),
+          kernelSize: pair(c.kernelSize),
           strides: pair(c.strides),
           padding: p.mode,
           useBias: c.useBias !== false,
-          kernelInitializer: tfl.initializers.randomNormal({ mean: 0, stddev, seed: s }),
+          kernelInitializer: zeros, // drawn in initialise()
           biasInitializer: zeros,
         }),
       ];
@@ -69,13 +66,13 @@ function makeLayers(node: SpecNode, input: Shape, seed: number): tfl.layers.Laye
         name,
         units: Number(c.units),
         useBias: c.useBias !== false,
-        kernelInitializer: tfl.initializers.randomNormal({ mean: 0, stddev: 0.01, seed: s }),
+        kernelInitializer: zeros, // drawn in initialise()
         biasInitializer: zeros,
       })];
     case "relu":
       return [tfl.layers.reLU({ name })];
     case "dropout":
-      return [tfl.layers.dropout({ name, rate: Number(c.rate), seed: s })];
+      return [tfl.layers.dropout({ name, rate: Number(c.rate), seed: layerSeed(seed, name) })];
     case "maxPool2d":
     case "avgPool2d": {
       const p = padding(c);
@@ -101,6 +98,30 @@ function makeLayers(node: SpecNode, input: Shape, seed: number): tfl.layers.Laye
           momentum: 1 - Number(c.momentum),
         }),
       ];
+  }
+}
+
+/** Standard deviation of torchvision's initial kernel for a node, or 0 for none. */
+function initialStddev(node: SpecNode): number {
+  if (node.op === "dense") return 0.01;
+  if (node.op !== "conv2d") return 0;
+  const [kh, kw] = pair(node.config.kernelSize);
+  return Math.sqrt(2 / (kh * kw * Number(node.config.filters))); // kaiming normal, fan_out
+}
+
+/** Draws every kernel from its own seeded stream: same seed and path, same values. */
+function initialise(model: tfl.LayersModel, spec: Spec, seed: number): void {
+  for (const node of spec.nodes) {
+    const stddev = initialStddev(node);
+    if (stddev === 0) continue;
+    const kernel = model.getLayer(node.path).weights[0]!;
+    const size = kernel.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
+    const values = tf.tensor(
+      fillNormal(new Float32Array(size), stddev, layerSeed(seed, node.path)),
+      kernel.shape as number[],
+    );
+    kernel.write(values);
+    values.dispose();
   }
 }
 
@@ -137,5 +158,7 @@ export function build(spec: Spec, options: BuildOptions = {}): tfl.LayersModel {
     outputs.set(node.path, x);
   }
   const json = spec.toJSON();
-  return tfl.model({ inputs: input, outputs: outputs.get(json.output)!, name: spec.name });
+  const model = tfl.model({ inputs: input, outputs: outputs.get(json.output)!, name: spec.name });
+  initialise(model, spec, seed);
+  return model;
 }

@@ -14,4 +14,3 @@
  * @module
  */
 export { build, type BuildOptions } from "./build.ts";
-export { AdaptiveAvgPool2D, type AdaptiveAvgPool2DArgs, FreezableBatchNorm } from "./_layers.ts";

@@ -29,17 +29,45 @@ function fail(data: SpecData, call: string, path: string, expected: string, rece
   return new SpecError([problem]);
 }
 
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        prev[j]! + 1,
+        row[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The received value, with the closest known path or group when one is near. */
 function nearest(data: SpecData, path: string): string {
-  const near = data.nodes.map((n) => n.path).filter((p) => groupOf(p) === groupOf(path));
-  const list = (near.length ? near : data.nodes.map((n) => n.path)).slice(0, 8).join(", ");
-  return `"${path}" (known paths include ${list})`;
+  const known = new Set(data.nodes.flatMap((n) => [n.path, groupOf(n.path)]));
+  const bare = path.replace(/\.\*$/, "");
+  let best = "";
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = distance(bare, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  const suffix = path.endsWith(".*") ? ".*" : "";
+  return bestDistance <= Math.max(2, Math.floor(bare.length / 4))
+    ? `"${path}" (did you mean "${best}${suffix}"?)`
+    : `"${path}"`;
 }
 
 function find(data: SpecData, call: string, path: string): SpecNode {
   const node = data.nodes.find((n) => n.path === path);
   if (node) return node;
-  const gone = data.retired.includes(path) ? ` (dropped earlier)` : "";
-  throw fail(data, call, path, "an existing path", `${nearest(data, path)}${gone}`);
+  const received = data.retired.includes(path)
+    ? `"${path}" (dropped in an earlier step)`
+    : nearest(data, path);
+  throw fail(data, call, path, "an existing path", received);
 }
 
 function next(data: SpecData, call: string, nodes: readonly SpecNode[], output = data.output) {
@@ -97,6 +125,7 @@ export function insert(data: SpecData, what: Layer | Block, where: Where, call: 
     inputs: i === 0 ? firstInputs : [paths[i - 1]!],
     trainable: true,
     step,
+    origin: step,
   }));
   const nodes: SpecNode[] = [];
   for (const n of data.nodes) {
@@ -140,7 +169,9 @@ export function replace(data: SpecData, path: string, layer: Layer, call: string
   find(data, call, path);
   const step = data.steps.length + 1;
   const nodes = data.nodes.map((n) =>
-    n.path === path ? { ...n, op: layer.op, config: layer.config, trainable: true, step } : n
+    n.path === path
+      ? { ...n, op: layer.op, config: layer.config, trainable: true, step, origin: step }
+      : n
   );
   return next(data, call, nodes);
 }

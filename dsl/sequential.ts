@@ -35,6 +35,7 @@ export function sequential<const G extends string>(
         inputs: [previous],
         trainable: true,
         step: 1,
+        origin: 1,
       });
       previous = path;
     });

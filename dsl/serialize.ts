@@ -27,6 +27,7 @@ const schema = z.strictObject({
     inputs: z.array(z.string()),
     trainable: z.boolean(),
     step: z.number().int().positive(),
+    origin: z.number().int().positive(),
   })),
   output: z.string().min(1),
   retired: z.array(z.string()),
@@ -71,8 +72,12 @@ export function fromJSON(input: string | unknown): Spec<string, string> {
         problems.push(problem(node.path, "inputs defined earlier", `"${i}"`));
       }
     }
-    if (node.step > data.steps.length) {
-      problems.push(problem(node.path, `a step up to ${data.steps.length}`, `${node.step}`));
+    for (const key of ["step", "origin"] as const) {
+      if (node[key] > data.steps.length) {
+        problems.push(
+          problem(`${node.path}.${key}`, `a step up to ${data.steps.length}`, `${node[key]}`),
+        );
+      }
     }
     seen.add(node.path);
   }

@@ -42,6 +42,7 @@ export const INPUT = "input";
  *   inputs: ["classifier.5"],
  *   trainable: true,
  *   step: 2,
+ *   origin: 2,
  * };
  * ```
  */
@@ -58,6 +59,11 @@ export interface SpecNode {
   readonly trainable: boolean;
   /** The 1-based edit step that last created or rewired this node. */
   readonly step: number;
+  /**
+   * The 1-based edit step that put this layer at this path: 1 for the loaded architecture, or
+   * the `insert()`, `replace()` or `replaceHead()` that made it. Rewiring keeps it.
+   */
+  readonly origin: number;
 }
 
 /**

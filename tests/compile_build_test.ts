@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backends/mod.ts";
-import { AdaptiveAvgPool2D, build } from "../compile/mod.ts";
+import { build } from "../compile/mod.ts";
+import { AdaptiveAvgPool2D } from "../compile/_layers.ts";
+import { fillNormal } from "../compile/_random.ts";
 import {
   adaptiveAvgPool2d,
   avgPool2d,
@@ -129,7 +131,7 @@ Deno.test("adaptive average pooling follows torchvision's bins", () => {
   assert.deepEqual(Array.from((one as tf.Tensor).dataSync()).slice(0, 4), [2, -1, 2, -1]);
 });
 
-async function trainStep(model: ReturnType<typeof build>) {
+function trainStep(model: ReturnType<typeof build>) {
   const x = tf.randomNormal([4, 6, 6, 3], 0, 1, "float32", 5);
   const opt = tf.train.sgd(0.1);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -140,17 +142,17 @@ async function trainStep(model: ReturnType<typeof build>) {
   );
 }
 
-Deno.test("a frozen BatchNorm keeps its statistics and weights through a training step", async () => {
+Deno.test("a frozen BatchNorm keeps its statistics and weights through a training step", () => {
   const model = build(tinyBn().freeze("features"), { seed: 2 });
   const bn = model.getLayer("features.1");
   const before = bn.getWeights().map((w) => Array.from(w.dataSync()));
   const head = Array.from(model.getLayer("classifier.1").getWeights()[0]!.dataSync());
-  await trainStep(model);
+  trainStep(model);
   assert.deepEqual(bn.getWeights().map((w) => Array.from(w.dataSync())), before);
   assert.notDeepEqual(Array.from(model.getLayer("classifier.1").getWeights()[0]!.dataSync()), head);
 });
 
-Deno.test("a trainable BatchNorm updates its moving statistics in training", async () => {
+Deno.test("a trainable BatchNorm updates its moving statistics in training", () => {
   const model = build(tinyBn(), { seed: 2 });
   const bn = model.getLayer("features.1");
   const names = bn.weights.map((w) => w.originalName);
@@ -161,6 +163,22 @@ Deno.test("a trainable BatchNorm updates its moving statistics in training", asy
     "features.1/moving_variance",
   ]);
   const mean = Array.from(bn.getWeights()[2]!.dataSync());
-  await trainStep(model);
+  trainStep(model);
   assert.notDeepEqual(Array.from(bn.getWeights()[2]!.dataSync()), mean);
+});
+
+Deno.test("the seeded normal generator has the moments and tails of a standard normal", () => {
+  const a = fillNormal(new Float32Array(1 << 20), 2, 11);
+  const n = a.length;
+  const mean = a.reduce((s, x) => s + x, 0) / n;
+  const variance = a.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
+  const beyond3 = a.filter((x) => Math.abs(x) > 6).length / n; // |z| > 3 with stddev 2
+  assert.ok(Math.abs(mean) < 0.01, `mean ${mean}`);
+  assert.ok(Math.abs(variance - 4) < 0.02, `variance ${variance}`);
+  assert.ok(Math.abs(beyond3 - 0.0027) < 0.0004, `P(|z|>3) ${beyond3}`);
+  assert.deepEqual(fillNormal(new Float32Array(8), 1, 11), fillNormal(new Float32Array(8), 1, 11));
+  assert.notDeepEqual(
+    fillNormal(new Float32Array(8), 1, 12),
+    fillNormal(new Float32Array(8), 1, 11),
+  );
 });

@@ -43,7 +43,7 @@ Deno.test("check() reports every problem at once", () => {
       ["step 2 drop(flatten)", "classifier.0 (dense)", "[7, 7, 512]"],
       ["step 3 insert(custom_layer)", "custom_layer.0 (conv2d)", "[1000]"],
     ]);
-    assert.match(err.message, /\(2 problems\):\n  - step 2 drop\(flatten\)/);
+    assert.match(err.message, /\(2 problems\):\n {2}- step 2 drop\(flatten\)/);
   }
 });
 

@@ -155,7 +155,7 @@ Deno.test("freeze() and unfreeze() take a group, a path or a glob", () => {
 
 Deno.test("a path or pattern that matches nothing is an error, not a silent no-op", () => {
   const spec = vgg16();
-  for (const bad of ["classifier.9", "head", "classifer.*", "classifier.2.0"]) {
+  for (const bad of ["classifier.9", "head", "classifer.*", "zzz", "classifier.2.0"]) {
     assert.throws(() => spec.freeze(bad as never), SpecError, bad);
   }
   try {
@@ -170,7 +170,15 @@ Deno.test("a path or pattern that matches nothing is an error, not a silent no-o
     assert.match(e.message, /^Invalid spec edit: step 2 drop\(classifier\.9\) at classifier\.9/);
     assert.doesNotMatch(e.message, /\.$/);
   }
-  assert.throws(() => spec.drop(2).drop(2), /dropped earlier/);
+  assert.throws(
+    () => spec.drop(2).drop(2),
+    /received "classifier.2" \(dropped in an earlier step\)$/,
+  );
+  assert.throws(
+    () => spec.freeze("featurs" as never),
+    /received "featurs" \(did you mean "features"\?\)$/,
+  );
+  assert.throws(() => spec.freeze("clasifier.*" as never), /\(did you mean "classifier.\*"\?\)$/);
 });
 
 Deno.test("sequential() names layers by group and index, the last group is the head", () => {
@@ -193,4 +201,15 @@ Deno.test("steps record every edit as the user wrote it", () => {
     "drop(2)",
     "freeze(features)",
   ]);
+});
+
+Deno.test("origin records the step that put a layer at its path; rewiring keeps it", () => {
+  const spec = vgg16().replaceHead(10).insert(block("extra", [relu()]), { before: "classifier.6" })
+    .drop(2);
+  assert.equal(spec.node("features.0")?.origin, 1);
+  assert.equal(spec.node("classifier.6")?.origin, 2); // replaced by replaceHead
+  assert.equal(spec.node("classifier.6")?.step, 3); // rewired by insert
+  assert.equal(spec.node("extra.0")?.origin, 3);
+  assert.equal(spec.node("classifier.3")?.origin, 1); // rewired by drop(2), same layer
+  assert.equal(spec.node("classifier.3")?.step, 4);
 });

@@ -1,20 +1,10 @@
 /**
- * The WebGPU backend: Deno's built-in WebGPU with `@tensorflow/tfjs-backend-webgpu`.
+ * The WebGPU backend: Deno's built-in WebGPU with `@tensorflow/tfjs-backend-webgpu`, started
+ * with a device Graft creates itself, and helpers that keep a device busy during training
+ * (upload the next batch ahead, read the loss back every N steps).
  *
  * @module
  */
-import type { Registration } from "../types.ts";
-
-/**
- * Registers the WebGPU backend when `navigator.gpu` gives an adapter.
- *
- * @example
- * ```ts
- * import { registerWebGpu } from "@graft/graft/backends";
- * const r = await registerWebGpu();
- * console.log(r.ok ? r.detail : r.reason);
- * ```
- */
-export function registerWebGpu(): Promise<Registration> {
-  return Promise.resolve({ ok: false, reason: "The WebGPU backend is not built yet" });
-}
+export { registerWebGpu } from "./_register.ts";
+export { prefetchToDevice, type TensorTree, uploadNow } from "./prefetch.ts";
+export { LossReadback } from "./loss_readback.ts";

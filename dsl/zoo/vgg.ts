@@ -44,7 +44,16 @@ const CONFIGS: Record<VggDepth, readonly (number | "M")[]> = {
   ],
 };
 
-type Upto<N extends number, A extends number[] = []> = A["length"] extends N ? A[number] | N
+/**
+ * The integers `0..N` as a union type.
+ *
+ * @example
+ * ```ts
+ * import type { Upto } from "@graft/graft/dsl";
+ * const i: Upto<3> = 2;
+ * ```
+ */
+export type Upto<N extends number, A extends number[] = []> = A["length"] extends N ? A[number] | N
   : Upto<N, [...A, A["length"]]>;
 
 /**
@@ -155,6 +164,7 @@ function vgg(depth: VggDepth, options: VggOptions): Spec<string, VggGroups> {
         inputs: [previous],
         trainable: true,
         step: 1,
+        origin: 1,
       });
       previous = path;
     });

@@ -1,0 +1,66 @@
+/**
+ * The optional `tensorflow` backend: TensorFlow's native library through
+ * `@tensorflow/tfjs-node-gpu` (CUDA) or `@tensorflow/tfjs-node` (CPU), used only where the user
+ * has installed one of them. Graft never depends on them: their install script downloads
+ * libtensorflow built for CUDA 11.2 and cuDNN 8.1 only.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Registration } from "../types.ts";
+
+/** Options for {@linkcode registerTensorflow}. */
+export interface RegisterTensorflowOptions {
+  /** Module specifiers tried in order. Default: tfjs-node-gpu, then tfjs-node (4.22.0). */
+  readonly modules?: readonly string[];
+}
+
+/** The packages tried by default, GPU build first. */
+export const TENSORFLOW_MODULES: readonly string[] = Object.freeze([
+  "npm:@tensorflow/tfjs-node-gpu@4.22.0",
+  "npm:@tensorflow/tfjs-node@4.22.0",
+]);
+
+/**
+ * Loads `@tensorflow/tfjs-node-gpu` (or `@tensorflow/tfjs-node`) when the user has installed it,
+ * which registers TensorFlow.js's `tensorflow` backend. Where neither loads, the reason says
+ * what the package is, why it is optional and how to install it.
+ *
+ * @example
+ * ```ts
+ * import { registerTensorflow } from "@graft/graft/backends";
+ * const r = await registerTensorflow({ modules: ["file:///nowhere/tfjs-node.js"] });
+ * console.log(r.ok ? r.detail : r.reason);
+ * ```
+ */
+export async function registerTensorflow(
+  options: RegisterTensorflowOptions = {},
+): Promise<Registration> {
+  const modules = options.modules ?? TENSORFLOW_MODULES;
+  const failures: string[] = [];
+  for (const specifier of modules) {
+    try {
+      // A computed specifier: nothing is resolved, downloaded or type-checked unless asked for.
+      await import(specifier);
+    } catch (e) {
+      failures.push(`${specifier}: ${String((e as Error).message ?? e).split("\n")[0]}`);
+      continue;
+    }
+    if (tf.findBackendFactory("tensorflow") === null) {
+      failures.push(`${specifier}: loaded but registered no "tensorflow" backend`);
+      continue;
+    }
+    return {
+      ok: true,
+      tfBackend: "tensorflow",
+      detail: `TensorFlow native library via ${specifier}`,
+    };
+  }
+  return {
+    ok: false,
+    reason: "@tensorflow/tfjs-node-gpu (TensorFlow's native CUDA library for TensorFlow.js, " +
+      "optional: it only installs where CUDA 11.2 and cuDNN 8.1 are present) is not installed; " +
+      "install it with `deno install --allow-scripts npm:@tensorflow/tfjs-node-gpu@4.22.0` " +
+      "or use --backend webgpu, native or cpu: " + failures.join("; "),
+  };
+}

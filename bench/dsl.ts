@@ -1,0 +1,42 @@
+// Speed of the DSL and the compile step. Run: deno task bench dsl
+import { build } from "../compile/mod.ts";
+import { useBackend } from "../backends/mod.ts";
+import { block, conv2d, fromJSON, relu, vgg16 } from "../dsl/mod.ts";
+
+function time(label: string, runs: number, fn: () => unknown): [string, string] {
+  fn(); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < runs; i++) fn();
+  const ms = (performance.now() - t0) / runs;
+  return [label, ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(1)} ms`];
+}
+
+/** Measures the DSL and build(); returns Markdown rows. */
+export async function benchDsl(): Promise<string> {
+  await useBackend("cpu", { quiet: true });
+  const custom = block("custom_layer", [conv2d(512, 3, { padding: 1 }), relu()]);
+  const seed = () =>
+    vgg16({ inputShape: [32, 32, 3] }).replaceHead(10).insert(custom, { after: "features.29" })
+      .drop(2).freeze("features");
+  const spec = seed();
+  const json = JSON.stringify(spec);
+  const rows = [
+    time("vgg16() + 4 edits (the seed recipe)", 200, seed),
+    time("check() of the seed recipe", 200, () => spec.check()),
+    time("summary() of the seed recipe", 200, () => spec.summary().toString()),
+    time("toJSON() + fromJSON()", 200, () => fromJSON(JSON.parse(JSON.stringify(spec)))),
+    time("fromJSON() of the seed recipe", 200, () => fromJSON(json)),
+    time(
+      "build() of the seed recipe (136.7M parameters, cpu)",
+      2,
+      () => build(spec, { seed: 1 }).dispose(),
+    ),
+  ];
+  return [
+    "| operation | time per call |",
+    "| --- | --- |",
+    ...rows.map(([l, t]) => `| ${l} | ${t} |`),
+  ].join("\n");
+}
+
+if (import.meta.main) console.log(await benchDsl());

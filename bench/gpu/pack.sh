@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Packs the GPU benchmark into bench/gpu/dist/ (git-ignored) for a machine without network,
+# Deno or Node: the xz-compressed Deno binary, a `deno bundle` of bench/gpu/train.ts, Debian's
+# libvulkan1 .deb, run.sh, torch_bench.py and compare.py. Fails when the folder exceeds 64 MiB
+# (what the device tool carries). Reuses deno.xz and the .deb when they are already there.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=bench/gpu/dist
+mkdir -p "$out"
+
+deno bundle --quiet --platform deno -o "$out/train.js" bench/gpu/train.ts
+
+bin="$(readlink -f "$(command -v deno)")"
+if [ ! -s "$out/deno.xz" ] || [ "$out/deno.xz" -ot "$bin" ]; then
+  echo "Compressing $bin ($(du -m "$bin" | cut -f1) MiB) with xz -9: about 2 minutes on 2 cores"
+  xz -T0 -9 -c "$bin" >"$out/deno.xz.tmp"
+  mv "$out/deno.xz.tmp" "$out/deno.xz"
+fi
+
+if ! ls "$out"/libvulkan1_*.deb >/dev/null 2>&1; then
+  (cd "$out" && apt-get download libvulkan1 2>/dev/null)
+fi
+
+cp bench/gpu/run.sh bench/gpu/torch_bench.py bench/gpu/compare.py "$out/"
+"$bin" --version | head -1 >"$out/VERSION"
+
+bytes=$(du -sb "$out" | cut -f1)
+limit=$((64 * 1024 * 1024))
+ls -l "$out"
+echo "Total: $((bytes / 1024 / 1024)) MiB of 64 MiB"
+if [ "$bytes" -ge "$limit" ]; then
+  echo "Packed benchmark is too large: $bytes bytes, the device tool carries at most $limit" >&2
+  exit 1
+fi

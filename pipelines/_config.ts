@@ -1,0 +1,299 @@
+// Reads a pipeline YAML config: parse with npm:yaml, validate with zod, and report every problem
+// with the key and its line; then build the spec its model section describes.
+import { type Document, isMap, LineCounter, parseDocument } from "yaml";
+import {
+  adaptiveAvgPool2d,
+  avgPool2d,
+  batchNorm,
+  block,
+  conv2d,
+  dense,
+  dropout,
+  flatten,
+  globalAvgPool2d,
+  type Layer,
+  maxPool2d,
+  relu,
+  sequential,
+  type Spec,
+  vgg11,
+  vgg13,
+  vgg16,
+  vgg19,
+} from "../dsl/mod.ts";
+import { configSchema, type PipelineConfig } from "./_config_schema.ts";
+
+/** One problem in a config: the dotted key, its line (1-based) when known, and what is wrong. */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly line?: number;
+  readonly message: string;
+}
+
+/** Every problem found in a pipeline config or the command line. */
+export class ConfigError extends Error {
+  readonly problems: readonly ConfigProblem[];
+  constructor(source: string, problems: readonly ConfigProblem[]) {
+    const list = problems.map((p) =>
+      `${p.key}${p.line !== undefined ? ` (line ${p.line})` : ""}: ${p.message}`
+    );
+    super(
+      list.length === 1
+        ? `Invalid config ${source}: ${list[0]}`
+        : `Invalid config ${source} (${list.length} problems):\n${
+          list.map((l) => `  - ${l}`).join("\n")
+        }`,
+    );
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Formats a path as `model.edits[1].drop`. */
+export function keyOf(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || "(root)";
+}
+
+/** Finds lines of keys in a parsed YAML document. */
+export class Locator {
+  readonly #doc: Document;
+  readonly #lines: LineCounter;
+  constructor(doc: Document, lines: LineCounter) {
+    this.#doc = doc;
+    this.#lines = lines;
+  }
+
+  /** The line of the value at `path`, or of its nearest existing parent. */
+  line(path: readonly PropertyKey[]): number | undefined {
+    for (let n = path.length; n >= 0; n--) {
+      const node = this.#doc.getIn(path.slice(0, n) as unknown[], true) as
+        | { range?: [number, number, number] }
+        | undefined;
+      if (node && typeof node === "object" && node.range) {
+        return this.#lines.linePos(node.range[0]).line;
+      }
+    }
+    return undefined;
+  }
+
+  /** The line of the key `key` in the map at `path`. */
+  keyLine(path: readonly PropertyKey[], key: string): number | undefined {
+    const map = path.length ? this.#doc.getIn(path as unknown[], true) : this.#doc.contents;
+    if (isMap(map)) {
+      for (const pair of map.items) {
+        const k = pair.key as { value?: unknown; range?: [number, number, number] };
+        if (k?.value === key && k.range) return this.#lines.linePos(k.range[0]).line;
+      }
+    }
+    return this.line(path);
+  }
+}
+
+/** Parses and validates config text; throws one ConfigError listing every problem. */
+export function parseConfig(
+  text: string,
+  source: string,
+): { config: PipelineConfig; locator: Locator } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({
+        key: "(yaml)",
+        line: lines.linePos(e.pos[0]).line,
+        message: e.message.split("\n")[0]!,
+      })),
+    );
+  }
+  const locator = new Locator(doc, lines);
+  const raw = doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems: ConfigProblem[] = [];
+    for (const issue of parsed.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) {
+          const line = locator.keyLine(issue.path, k);
+          problems.push({
+            key: keyOf([...issue.path, k]),
+            ...(line === undefined ? {} : { line }),
+            message: "unknown key",
+          });
+        }
+        continue;
+      }
+      const message = issue.code === "invalid_union" && "note" in issue && issue.note
+        ? issue.message
+        : issue.message.replace(/^Invalid input: /, "");
+      problems.push({
+        key: keyOf(issue.path),
+        ...lineOf(locator, issue.path),
+        message: message.charAt(0).toLowerCase() + message.slice(1),
+      });
+    }
+    throw new ConfigError(source, problems);
+  }
+  return { config: parsed.data, locator };
+}
+
+function lineOf(locator: Locator, path: readonly PropertyKey[]): { line?: number } {
+  const line = locator.line(path);
+  return line === undefined ? {} : { line };
+}
+
+/** A layer from its YAML form. */
+export function layerFrom(v: unknown): Layer {
+  const [op, o] = typeof v === "string"
+    ? [v, {} as Record<string, never>]
+    : Object.entries(v as Record<string, Record<string, never>>)[0]!;
+  // deno-lint-ignore no-explicit-any
+  const opts = (o ?? {}) as Record<string, any>;
+  const strip = (keys: string[]) =>
+    Object.fromEntries(Object.entries(opts).filter(([k]) => !keys.includes(k)));
+  switch (op) {
+    case "conv2d":
+      return conv2d(opts.filters, opts.kernelSize ?? 3, strip(["filters", "kernelSize"]));
+    case "dense":
+      return dense(opts.units, strip(["units"]));
+    case "relu":
+      return relu();
+    case "dropout":
+      return dropout(opts.rate ?? 0.5);
+    case "maxPool2d":
+      return maxPool2d(opts.poolSize ?? 2, strip(["poolSize"]));
+    case "avgPool2d":
+      return avgPool2d(opts.poolSize ?? 2, strip(["poolSize"]));
+    case "adaptiveAvgPool2d":
+      return adaptiveAvgPool2d(opts.outputSize);
+    case "globalAvgPool2d":
+      return globalAvgPool2d();
+    case "flatten":
+      return flatten();
+    case "batchNorm":
+      return batchNorm(opts);
+    default:
+      throw new Error(`Unknown layer ${op}`);
+  }
+}
+
+/**
+ * A small VGG-style network for quick CIFAR-10 runs: three stages of 3×3 convolutions (32, 64,
+ * 128 filters) with ReLU and 2×2 max pooling, then a 10-way classifier.
+ */
+export function smallVgg(inputShape: readonly [number, number, number], classes: number): Spec {
+  const c = (f: number) => conv2d(f, 3, { padding: 1 });
+  return sequential("small_vgg", inputShape, {
+    features: [
+      c(32),
+      relu(),
+      c(32),
+      relu(),
+      maxPool2d(2),
+      c(64),
+      relu(),
+      c(64),
+      relu(),
+      maxPool2d(2),
+      c(128),
+      relu(),
+      maxPool2d(2),
+    ],
+    classifier: [flatten(), dense(128), relu(), dense(classes)],
+  }) as unknown as Spec;
+}
+
+/** Builds the spec a config's model section describes; edit errors name the edit's key and line. */
+export function specFrom(
+  config: PipelineConfig,
+  locator: Locator | undefined,
+  source: string,
+): Spec {
+  const m = config.model;
+  const opts = {
+    inputShape: m.inputShape,
+    ...(m.classes !== undefined ? { classes: m.classes } : {}),
+  };
+  let spec: Spec;
+  const zoo = { vgg11, vgg13, vgg16, vgg19 } as const;
+  if (m.base === "custom") {
+    if (!m.layers) {
+      throw new ConfigError(source, [{
+        key: "model.layers",
+        ...lineOf(locator ?? NO_LINES, ["model"]),
+        message: "base custom needs layers: a map of groups to lists of layers",
+      }]);
+    }
+    spec = sequential(
+      "custom",
+      m.inputShape,
+      Object.fromEntries(
+        Object.entries(m.layers).map(([g, ls]) => [g, ls.map(layerFrom)]),
+      ),
+    ) as unknown as Spec;
+  } else if (m.base === "small_vgg") {
+    spec = smallVgg(m.inputShape, m.classes ?? 10);
+  } else {
+    spec = zoo[m.base]({ ...opts, batchNorm: m.batchNorm }) as unknown as Spec;
+  }
+  const problems: ConfigProblem[] = [];
+  m.edits.forEach((edit, i) => {
+    const [op, arg] = Object.entries(edit)[0]!;
+    try {
+      spec = applyEdit(spec, op, arg);
+    } catch (e) {
+      problems.push({
+        key: `model.edits[${i}].${op}`,
+        ...lineOf(locator ?? NO_LINES, ["model", "edits", i, op]),
+        message: (e as Error).message.replace(/^Invalid spec edit: /, ""),
+      });
+    }
+  });
+  if (problems.length) throw new ConfigError(source, problems);
+  try {
+    spec.check();
+  } catch (e) {
+    throw new ConfigError(source, [{
+      key: "model",
+      ...lineOf(locator ?? NO_LINES, ["model"]),
+      message: (e as Error).message,
+    }]);
+  }
+  return spec;
+}
+
+const NO_LINES = { line: () => undefined } as unknown as Locator;
+
+// deno-lint-ignore no-explicit-any
+function applyEdit(spec: Spec, op: string, arg: any): Spec {
+  switch (op) {
+    case "replaceHead":
+      return spec.replaceHead(arg);
+    case "drop":
+      return spec.drop(arg);
+    case "freeze":
+      return spec.freeze(arg);
+    case "unfreeze":
+      return spec.unfreeze(arg);
+    case "insert": {
+      const layers = (arg.layers as unknown[]).map(layerFrom);
+      const at = arg.after !== undefined
+        ? { after: arg.after }
+        : arg.before !== undefined
+        ? { before: arg.before }
+        : {};
+      if (arg.block) return spec.insert(block(arg.block, layers), at) as Spec;
+      if (layers.length !== 1) throw new Error("insert without block takes exactly one layer");
+      return spec.insert(layers[0]!, at) as Spec;
+    }
+    case "replace":
+      return spec.replace(arg.path, layerFrom(arg.layer));
+    default:
+      throw new Error(`Unknown edit ${op}`);
+  }
+}

@@ -1,0 +1,173 @@
+// The pipeline config's schema (zod): every section strict, so unknown keys are errors.
+import { z } from "zod";
+import { BACKEND_NAMES } from "../backends/mod.ts";
+
+const int = (min: number) => z.number().int().min(min);
+const pair = z.union([int(1), z.tuple([int(1), int(1)])]);
+const padding = z.union([z.enum(["same", "valid"]), int(0), z.tuple([int(0), int(0)])]);
+
+/** Options of each layer op as written in YAML; ops without options may be written as a string. */
+export const LAYER_OPTIONS: Record<string, z.ZodType> = {
+  conv2d: z.strictObject({
+    filters: int(1),
+    kernelSize: pair.optional(),
+    strides: pair.optional(),
+    padding: padding.optional(),
+    useBias: z.boolean().optional(),
+  }),
+  dense: z.strictObject({ units: int(1), useBias: z.boolean().optional() }),
+  relu: z.strictObject({}),
+  dropout: z.strictObject({ rate: z.number().min(0).max(1).optional() }),
+  maxPool2d: z.strictObject({
+    poolSize: pair.optional(),
+    strides: pair.optional(),
+    padding: padding.optional(),
+  }),
+  avgPool2d: z.strictObject({
+    poolSize: pair.optional(),
+    strides: pair.optional(),
+    padding: padding.optional(),
+  }),
+  adaptiveAvgPool2d: z.strictObject({ outputSize: pair }),
+  globalAvgPool2d: z.strictObject({}),
+  flatten: z.strictObject({}),
+  batchNorm: z.strictObject({
+    epsilon: z.number().positive().optional(),
+    momentum: z.number().min(0).max(1).optional(),
+  }),
+};
+
+/** A layer: `relu` or `{ conv2d: { filters: 32, kernelSize: 3, padding: 1 } }`. */
+export const layerSchema = z.union([z.string(), z.record(z.string(), z.unknown())]).superRefine(
+  (v, ctx) => {
+    const ops = Object.keys(LAYER_OPTIONS).join(", ");
+    if (typeof v === "string") {
+      const schema = LAYER_OPTIONS[v];
+      if (!schema) {
+        ctx.addIssue({ code: "custom", message: `unknown layer "${v}" (layers: ${ops})` });
+      } else if (!schema.safeParse({}).success) {
+        ctx.addIssue({ code: "custom", message: `layer "${v}" needs options: { ${v}: { ... } }` });
+      }
+      return;
+    }
+    const keys = Object.keys(v);
+    if (keys.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: `a layer is one op with its options, got ${keys.length} keys`,
+      });
+      return;
+    }
+    const op = keys[0]!;
+    const schema = LAYER_OPTIONS[op];
+    if (!schema) {
+      ctx.addIssue({
+        code: "custom",
+        path: [op],
+        message: `unknown layer "${op}" (layers: ${ops})`,
+      });
+      return;
+    }
+    const r = schema.safeParse(v[op] ?? {});
+    if (!r.success) {
+      for (const i of r.error.issues) {
+        ctx.addIssue({ ...i, path: [op, ...i.path] } as Parameters<typeof ctx.addIssue>[0]);
+      }
+    }
+  },
+);
+
+const pattern = z.string().min(1);
+
+/** One edit: `{ replaceHead: 10 }`, `{ drop: classifier.2 }`, `{ freeze: features }`, ... */
+export const editSchema = z.union([
+  z.strictObject({ replaceHead: int(1) }),
+  z.strictObject({ drop: z.union([pattern, int(0)]) }),
+  z.strictObject({ freeze: pattern }),
+  z.strictObject({ unfreeze: pattern }),
+  z.strictObject({
+    insert: z.strictObject({
+      block: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+      layers: z.array(layerSchema).min(1),
+      after: pattern.optional(),
+      before: pattern.optional(),
+    }),
+  }),
+  z.strictObject({ replace: z.strictObject({ path: pattern, layer: layerSchema }) }),
+]);
+
+const lr = z.union([z.number().min(0), z.record(z.string(), z.number().min(0))]);
+
+/** The whole pipeline config. */
+export const configSchema = z.strictObject({
+  name: z.string().min(1).default("cifar10"),
+  model: z.strictObject({
+    base: z.enum(["vgg11", "vgg13", "vgg16", "vgg19", "small_vgg", "custom"]).default("vgg16"),
+    batchNorm: z.boolean().default(false),
+    inputShape: z.tuple([int(1), int(1), int(1)]).default([32, 32, 3]),
+    classes: int(1).optional(),
+    layers: z.record(z.string(), z.array(layerSchema).min(1)).optional(),
+    edits: z.array(editSchema).default([]),
+  }).prefault({}),
+  data: z.strictObject({
+    path: z.string().min(1).nullable().default(null),
+    cacheDir: z.string().min(1).nullable().default(null),
+    limitTrain: int(1).nullable().default(null),
+    limitTest: int(1).nullable().default(null),
+    augment: z.boolean().default(true),
+  }).prefault({}),
+  train: z.strictObject({
+    epochs: int(1).default(2),
+    batchSize: int(1).default(64),
+    seed: int(0).default(0),
+    labelSmoothing: z.number().min(0).lt(1).default(0),
+    optimizer: z.discriminatedUnion("type", [
+      z.strictObject({
+        type: z.literal("sgd"),
+        lr,
+        momentum: z.number().min(0).max(1).optional(),
+        nesterov: z.boolean().optional(),
+        dampening: z.number().min(0).max(1).optional(),
+        weightDecay: z.number().min(0).optional(),
+      }),
+      z.strictObject({
+        type: z.enum(["adam", "adamw"]),
+        lr,
+        beta1: z.number().min(0).lt(1).optional(),
+        beta2: z.number().min(0).lt(1).optional(),
+        epsilon: z.number().positive().optional(),
+        weightDecay: z.number().min(0).optional(),
+      }),
+    ]).default({ type: "sgd", lr: 0.001, momentum: 0.9 }),
+    schedule: z.discriminatedUnion("type", [
+      z.strictObject({ type: z.literal("constant") }),
+      z.strictObject({
+        type: z.literal("step"),
+        stepSize: int(1),
+        gamma: z.number().positive().optional(),
+      }),
+      z.strictObject({
+        type: z.literal("cosine"),
+        minFactor: z.number().min(0).max(1).optional(),
+        warmupSteps: int(0).optional(),
+      }),
+      z.strictObject({
+        type: z.literal("oneCycle"),
+        pctStart: z.number().gt(0).lt(1).optional(),
+        divFactor: z.number().positive().optional(),
+        finalDivFactor: z.number().positive().optional(),
+      }),
+    ]).default({ type: "constant" }),
+    earlyStopping: z.strictObject({
+      monitor: z.enum(["loss", "accuracy", "valLoss", "valAccuracy", "valTop5"]).default("valLoss"),
+      patience: int(1).default(3),
+      minDelta: z.number().min(0).default(0),
+    }).nullable().default(null),
+    evaluateBatchSize: int(1).default(256),
+  }).prefault({}),
+  backend: z.enum(BACKEND_NAMES as [string, ...string[]]).default("auto"),
+  out: z.string().min(1).nullable().default(null),
+});
+
+/** A validated config with every default filled in. */
+export type PipelineConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
+import { main } from "../pipelines/cifar10.ts";
+import { parseConfig, specFrom } from "../pipelines/_config.ts";
+import { cifarMembers, writeArchive } from "./_data_fixtures.ts";
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "", err = "";
+  const code = await main(args, {
+    stdout: (t) => void (out += t),
+    stderr: (t) => void (err += t),
+    tty: false,
+  });
+  return { code, out, err };
+}
+
+async function writeConfig(text: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "graft-cli-" });
+  await Deno.writeTextFile(`${dir}/config.yaml`, text);
+  return `${dir}/config.yaml`;
+}
+
+// A tiny model for 32×32 CIFAR images: average-pool to 8×8 first, so the CPU backend is quick.
+const TINY = `name: tiny
+model:
+  base: custom
+  inputShape: [32, 32, 3]
+  layers:
+    features:
+      - avgPool2d: { poolSize: 4 }
+      - conv2d: { filters: 4, kernelSize: 3, padding: 1 }
+      - relu
+      - maxPool2d: { poolSize: 2 }
+    classifier:
+      - flatten
+      - dense: { units: 10 }
+train:
+  epochs: 3
+  batchSize: 4
+  optimizer: { type: adam, lr: 0.01 }
+backend: cpu
+`;
+
+Deno.test("--help lists every option", async () => {
+  const { code, out } = await cli(["--help"]);
+  assert.equal(code, 0);
+  for (
+    const flag of [
+      "--config",
+      "--data",
+      "--model",
+      "--epochs",
+      "--batch-size",
+      "--lr",
+      "--backend",
+      "--seed",
+      "--out",
+      "--limit-train",
+      "--limit-test",
+      "--resume",
+      "--json",
+    ]
+  ) assert.ok(out.includes(flag), `${flag} missing from --help`);
+});
+
+Deno.test("the default config is the seed recipe", async () => {
+  const file = new URL("../pipelines/cifar10.yaml", import.meta.url);
+  const { config, locator } = parseConfig(await Deno.readTextFile(file), "cifar10.yaml");
+  const spec = specFrom(config, locator, "cifar10.yaml");
+  assert.equal(spec.name, "vgg16");
+  assert.deepEqual(spec.toJSON().steps.slice(1).map((s) => s.call), [
+    "replaceHead(10)",
+    "drop(classifier.2)",
+    "freeze(features)",
+  ]);
+  assert.equal(spec.node("classifier.2" as never), undefined);
+  assert.ok(spec.nodes.filter((n) => n.path.startsWith("features.")).every((n) => !n.trainable));
+  assert.ok(spec.nodes.filter((n) => n.path.startsWith("classifier.")).every((n) => n.trainable));
+  assert.deepEqual(config.train.optimizer, { type: "sgd", lr: 0.001, momentum: 0.9 });
+  assert.deepEqual(spec.node("classifier.6" as never)?.config.units, 10);
+});
+
+Deno.test("an unknown key is an error naming the key and its line", async () => {
+  const file = await writeConfig(
+    TINY.replace("  batchSize: 4\n", "  batchSize: 4\n  batchsize: 8\n"),
+  );
+  const { code, err } = await cli(["--config", file]);
+  assert.equal(code, 2);
+  assert.match(err, /^Invalid config .*config\.yaml: train\.batchsize \(line 17\): unknown key\n$/);
+});
+
+Deno.test("a wrong type is an error naming the key and its line", async () => {
+  const file = await writeConfig(TINY.replace("epochs: 3", 'epochs: "three"'));
+  const { code, err } = await cli(["--config", file]);
+  assert.equal(code, 2);
+  assert.match(err, /train\.epochs \(line 15\): expected number, received string/);
+  const bad = await writeConfig(TINY.replace("filters: 4", "filters: -4"));
+  const r = await cli(["--config", bad]);
+  assert.match(r.err, /model\.layers\.features\[1\]\.conv2d\.filters \(line 8\): too small/);
+});
+
+Deno.test("an edit on a path that does not exist names the edit's key and line", async () => {
+  const file = await writeConfig(`model:
+  base: vgg11
+  edits:
+    - replaceHead: 10
+    - drop: clasifier.2
+    - freeze: featurs
+`);
+  const { code, err } = await cli(["--config", file]);
+  assert.equal(code, 2);
+  assert.match(err, /\(2 problems\)/);
+  assert.match(err, /model\.edits\[1\]\.drop \(line 5\): .*clasifier\.2/);
+  assert.match(err, /model\.edits\[2\]\.freeze \(line 6\): .*featurs/);
+});
+
+Deno.test("bad flags are reported by name", async () => {
+  const { code, err } = await cli(["--epochs", "0", "--backend", "gpu", "--lr", "x"]);
+  assert.equal(code, 2);
+  assert.match(err, /--epochs: expected an integer >= 1, got "0"/);
+  assert.match(err, /--backend: expected one of auto, native, cpu, webgpu, tensorflow, got "gpu"/);
+  assert.match(err, /--lr: expected a number >= 0, got "x"/);
+  assert.equal((await cli(["--nope"])).code, 2);
+});
+
+Deno.test("missing data fails with a message naming the path", async () => {
+  const file = await writeConfig(TINY);
+  const { code, err } = await cli([
+    "--config",
+    file,
+    "--data",
+    "/no/such/cifar",
+    "--out",
+    `${file}.run`,
+  ]);
+  assert.equal(code, 1);
+  assert.match(err, /Cannot read CIFAR-10 data: \/no\/such\/cifar does not exist/);
+});
+
+Deno.test("a run writes its folder, prints JSON per epoch, takes flag overrides, and resumes", async () => {
+  const data = await writeArchive(cifarMembers(8, 6));
+  const file = await writeConfig(TINY);
+  const out = `${file.replace(/config\.yaml$/, "")}run`;
+  const first = await cli([
+    "--config",
+    file,
+    "--data",
+    data,
+    "--out",
+    out,
+    "--json",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "8",
+    "--lr",
+    "0.02",
+    "--seed",
+    "3",
+    "--limit-train",
+    "24",
+    "--limit-test",
+    "5",
+  ]);
+  assert.equal(first.code, 0, first.err);
+  const lines = first.out.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0].epoch, 1);
+  assert.equal(lines[0].step, 3); // 24 images, batch 8
+  const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+  assert.deepEqual(files, [
+    "checkpoints",
+    "config.yaml",
+    "evaluation.json",
+    "metrics.jsonl",
+    "spec.json",
+  ]);
+  const resolved = parseYaml(await Deno.readTextFile(`${out}/config.yaml`));
+  assert.equal(resolved.train.batchSize, 8);
+  assert.equal(resolved.train.seed, 3);
+  assert.equal(resolved.train.optimizer.lr, 0.02);
+  assert.equal(resolved.data.limitTrain, 24);
+  assert.equal(resolved.data.path, data);
+  const evaluation = JSON.parse(await Deno.readTextFile(`${out}/evaluation.json`));
+  assert.equal(evaluation.count, 5);
+  assert.equal(evaluation.confusion.length, 10);
+  assert.ok("truck" in evaluation.perClass);
+  assert.deepEqual(
+    [...Deno.readDirSync(`${out}/checkpoints`)].map((e) => e.name).sort(),
+    ["best.safetensors", "last.safetensors"],
+  );
+
+  const second = await cli(["--resume", out, "--epochs", "2", "--json"]);
+  assert.equal(second.code, 0, second.err);
+  assert.match(second.err, /Training epochs 2-2: .* resumed from/);
+  const more = second.out.trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(more.map((m) => m.epoch), [2]);
+  assert.equal(more[0].step, 6);
+  const metrics = (await Deno.readTextFile(`${out}/metrics.jsonl`)).trim().split("\n");
+  assert.deepEqual(metrics.map((l) => JSON.parse(l).epoch), [1, 2]);
+});

@@ -1,0 +1,104 @@
+/**
+ * The device-feeding helpers: batches are made one step ahead, losses are read every N steps,
+ * and a training loop built on them holds no more tensors after N steps than after one.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { LossReadback, prefetchToDevice } from "../backends/webgpu/mod.ts";
+import { conv2d, dense, flatten, maxPool2d, relu, sequential } from "../dsl/mod.ts";
+import { build } from "../compile/mod.ts";
+import { on, randoms, SKIP_WEBGPU } from "./_webgpu_env.ts";
+
+Deno.test("prefetchToDevice makes the next batch before the current one is used", async () => {
+  await on("cpu");
+  const made: number[] = [];
+  const used: number[] = [];
+  for await (const t of prefetchToDevice([1, 2, 3], (i) => (made.push(i), tf.scalar(i)))) {
+    used.push((await t.data())[0]!);
+    // When batch i is handed out, batch i + 1 already exists.
+    assert.deepEqual(made, [1, 2, 3].slice(0, Math.min(3, used.length + 1)));
+    t.dispose();
+  }
+  assert.deepEqual(used, [1, 2, 3]);
+});
+
+Deno.test("prefetchToDevice disposes the batch made ahead when the loop stops early", async () => {
+  await on("cpu");
+  const before = tf.memory().numTensors;
+  for await (const t of prefetchToDevice([1, 2, 3, 4], (i) => ({ x: tf.scalar(i) }))) {
+    tf.dispose(t);
+    break;
+  }
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("LossReadback reads the mean every N steps and keeps nothing after a read", async () => {
+  await on("cpu");
+  const before = tf.memory().numTensors;
+  const losses = new LossReadback(3);
+  assert.equal(losses.push(tf.scalar(1)), undefined);
+  assert.equal(losses.push(tf.scalar(2)), undefined);
+  assert.equal(losses.pending, 2);
+  assert.equal(await losses.push(tf.scalar(6)), 3);
+  assert.equal(losses.pending, 0);
+  assert.equal(tf.memory().numTensors, before);
+  losses.push(tf.scalar(5));
+  assert.equal(await losses.flush(), 5);
+  assert.ok(Number.isNaN(await losses.flush()));
+  assert.throws(() => new LossReadback(0), /Invalid readback interval/);
+});
+
+Deno.test({
+  name: "a WebGPU training loop with prefetch and readback leaks no tensor across steps",
+  ignore: SKIP_WEBGPU,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await on("webgpu");
+    const model = build(
+      sequential("leak", [8, 8, 3], {
+        features: [conv2d(4, 3, { padding: 1 }), relu(), maxPool2d(2)],
+        classifier: [flatten(), dense(10)],
+      }),
+      { seed: 1 },
+    );
+    const opt = tf.train.momentum(0.01, 0.9);
+    const hostBatches = Array.from({ length: 8 }, (_, i) => ({
+      x: randoms(4 * 8 * 8 * 3, i + 1),
+      y: Int32Array.from([i % 10, (i + 1) % 10, (i + 2) % 10, (i + 3) % 10]),
+    }));
+    const readback = new LossReadback(2);
+    const baseline = tf.memory().numTensors;
+    const counts: number[] = [];
+    const read: number[] = [];
+    for await (
+      const batch of prefetchToDevice(hostBatches, (b) => ({
+        x: tf.tensor4d(b.x, [4, 8, 8, 3]),
+        y: tf.tidy(() => tf.oneHot(tf.tensor1d(b.y, "int32"), 10)),
+      }))
+    ) {
+      const loss = opt.minimize(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            batch.y,
+            model.apply(batch.x, { training: true }) as tf.Tensor,
+          ),
+        true,
+      )!;
+      tf.dispose(batch);
+      const mean = readback.push(loss);
+      if (mean) {
+        read.push(await mean);
+        counts.push(tf.memory().numTensors);
+      }
+    }
+    assert.equal(read.length, 4);
+    assert.ok(read.every(Number.isFinite), `losses: ${read}`);
+    // While the loop runs, one batch is made ahead (2 tensors); at the last read there is none.
+    assert.deepEqual(counts, [counts[0], counts[0], counts[0], counts[0]! - 2]);
+    // What stays is the model plus one momentum slot per trainable weight: nothing per step.
+    assert.equal(tf.memory().numTensors, baseline + model.trainableWeights.length);
+    opt.dispose();
+    model.dispose();
+  },
+});
