@@ -24,10 +24,10 @@ const CONV_CASES: Case[] = [
   [2, 3, 3, 4, 6, 3, 1, "same"],
   [1, 10, 10, 9, 11, 2, 2, "same"],
   [2, 2, 2, 10, 6, 3, 1, "same"],
-  [2, 16, 16, 5, 7, 3, 1, "same"],
-  [1, 13, 11, 6, 9, 3, 1, "valid"],
+  [2, 16, 16, 17, 7, 3, 1, "same"],
+  [1, 13, 11, 18, 9, 3, 1, "valid"],
   [2, 12, 12, 3, 4, 1, 1, "valid"],
-  [3, 15, 14, 4, 3, 3, 1, "same"],
+  [3, 15, 14, 16, 3, 3, 1, "same"],
 ];
 
 Deno.test("the conv cases exercise both the shifted and the im2col lowering", () => {

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import assert from "node:assert/strict";
-import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
+import { NATIVE_BACKEND_NAME, NativeMomentumOptimizer } from "../backends/native/mod.ts";
 import { randomValues, requireNative } from "./_native_compare.ts";
 
 /** A small VGG-style network laid out like torchvision's (conv, relu, pool; dense head). */
@@ -26,13 +26,18 @@ function smallVgg(): tfl.LayersModel {
   });
 }
 
-async function losses(backend: string, weights: Float32Array[], steps: number): Promise<number[]> {
+async function losses(
+  backend: string,
+  weights: Float32Array[],
+  steps: number,
+  inPlace = false,
+): Promise<number[]> {
   await tf.setBackend(backend);
   const model = smallVgg();
   model.setWeights(model.getWeights().map((w, i) => tf.tensor(weights[i]!, w.shape)));
   const x = tf.tensor4d(randomValues(5 * 12 * 12 * 3, 7), [5, 12, 12, 3]);
   const labels = tf.oneHot(tf.tensor1d([0, 3, 9, 3, 5], "int32"), 10);
-  const opt = tf.train.momentum(0.05, 0.9);
+  const opt = inPlace ? new NativeMomentumOptimizer(0.05, 0.9) : tf.train.momentum(0.05, 0.9);
   const out: number[] = [];
   for (let s = 0; s < steps; s++) {
     const loss = opt.minimize(
@@ -53,6 +58,23 @@ Deno.test("a small VGG trains to the same losses on native and cpu", async () =>
   );
   const cpu = await losses("cpu", init, 4);
   const native = await losses(NATIVE_BACKEND_NAME, init, 4);
+  assert.ok(cpu[3]! < cpu[0]!, `the loss should fall: ${cpu}`);
+  cpu.forEach((l, i) => {
+    assert.ok(
+      Math.abs(native[i]! - l) <= 1e-4 * Math.max(1, Math.abs(l)),
+      `step ${i}: ${native} vs ${cpu}`,
+    );
+  });
+});
+
+Deno.test("the in-place momentum optimizer gives the same losses as tf.train.momentum on cpu", async () => {
+  await requireNative();
+  await tf.setBackend("cpu");
+  const init = smallVgg().getWeights().map((w, i) =>
+    Float32Array.from(randomValues(w.size, 200 + i), (v) => v * 0.3)
+  );
+  const cpu = await losses("cpu", init, 4);
+  const native = await losses(NATIVE_BACKEND_NAME, init, 4, true);
   assert.ok(cpu[3]! < cpu[0]!, `the loss should fall: ${cpu}`);
   cpu.forEach((l, i) => {
     assert.ok(

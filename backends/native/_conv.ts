@@ -55,6 +55,8 @@ export function convLowering(g: ConvGeometry): "shifted" | "im2col" {
 function useShifted(g: ConvGeometry): boolean {
   if (g.strideHeight !== 1 || g.strideWidth !== 1) return false;
   if (g.dilationHeight !== 1 || g.dilationWidth !== 1) return false;
+  // Few input channels make each tap's GEMM too thin (K = inChannels); im2col gives K = 9 * C.
+  if (g.inChannels < 16 && g.filterHeight * g.filterWidth > 1) return false;
   const hp = g.outHeight + g.filterHeight - 1;
   const wp = g.outWidth + g.filterWidth - 1;
   // The shifted form computes hp*wp rows per image for outHeight*outWidth useful ones.

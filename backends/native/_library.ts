@@ -136,6 +136,8 @@ function envGet(name: string): string | undefined {
  * a core type, pick one from the CPU flags before the library loads.
  */
 function chooseOpenBlasCore(): void {
+  // Deno reads /proc only with --allow-all; without it OpenBLAS keeps its own choice and the
+  // backend's detail line says so when that choice is the generic one.
   if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") return;
   if (envGet("OPENBLAS_CORETYPE") !== undefined) return;
   let flags: Set<string>;
@@ -183,7 +185,11 @@ function openBlas(path: string | undefined, failures: string[]) {
   try {
     const extra = Deno.dlopen(opened.path, BLAS_OPTIONAL);
     const p = extra.symbols.openblas_get_corename?.();
-    if (p) core = ` core ${Deno.UnsafePointerView.getCString(p)}`;
+    const name = p ? Deno.UnsafePointerView.getCString(p) : "";
+    if (name) core = ` core ${name}`;
+    if (name.toLowerCase() === "prescott" && Deno.build.arch === "x86_64") {
+      core += " (generic kernels, 3-4x slower: set OPENBLAS_CORETYPE=HASWELL or SKYLAKEX)";
+    }
     const threads = extra.symbols.openblas_get_num_threads?.();
     if (threads) core += `, ${threads} threads`;
   } catch {

@@ -84,3 +84,4 @@ export function registerNative(): Promise<Registration> {
 
 export { INSTALL_HINT, openNativeLibrary } from "./_library.ts";
 export type { Gemm, LibraryPaths, NativeLibrary, OpenResult } from "./_library.ts";
+export { NativeMomentumOptimizer } from "./optimizer.ts";

@@ -1,0 +1,21 @@
+/**
+ * Benchmark entry point: `deno task bench <suite> [options]`. Suites: `cpu` (native CPU
+ * backend against PyTorch, bench/cpu/), `dsl` (bench/dsl.ts); the GPU run is bench/gpu/.
+ *
+ * @module
+ */
+const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
+  cpu: async () => (await import("./cpu/mod.ts")).runCpuBench,
+  dsl: async () => {
+    const { benchDsl } = await import("./dsl.ts");
+    return async () => console.log(await benchDsl());
+  },
+};
+
+const [suite, ...rest] = Deno.args;
+const load = suite === undefined ? undefined : suites[suite];
+if (!load) {
+  console.error(`Usage: deno task bench <${Object.keys(suites).join("|")}> [options]`);
+  Deno.exit(2);
+}
+await (await load())(rest);
