@@ -1,6 +1,7 @@
 /**
  * Benchmark entry point: `deno task bench <suite> [options]`. Suites: `cpu` (native CPU
- * backend against PyTorch, bench/cpu/), `dsl` (bench/dsl.ts); the GPU run is bench/gpu/.
+ * backend against PyTorch, bench/cpu/), `dsl` (bench/dsl.ts), `accuracy`
+ * (time to accuracy on CIFAR-10, Graft against PyTorch, bench/accuracy/); the GPU run is bench/gpu/.
  *
  * @module
  */
@@ -9,6 +10,10 @@ const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> =
   dsl: async () => {
     const { benchDsl } = await import("./dsl.ts");
     return async () => console.log(await benchDsl());
+  },
+  accuracy: async () => {
+    const { benchAccuracy } = await import("./accuracy/mod.ts");
+    return async (args) => console.log(await benchAccuracy(Number(args[0] ?? 4)));
   },
 };
 

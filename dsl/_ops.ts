@@ -84,7 +84,9 @@ export function infer(op: Op, config: Config, input: Shape): Inferred {
     case "globalAvgPool2d":
       return input.length === 3 ? ok([input[2]!]) : bad(IMAGE, input);
     case "flatten":
-      return input.length >= 1 ? ok([input.reduce((a, b) => a * b, 1)]) : bad(FLAT, input);
+      return input.length >= 2
+        ? ok([input.reduce((a, b) => a * b, 1)])
+        : bad("an input with at least two axes, such as [height, width, channels]", input);
   }
 }
 

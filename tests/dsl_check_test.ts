@@ -103,3 +103,11 @@ Deno.test("a window larger than its input is a shape problem", () => {
 Deno.test("the zoo rejects inputs smaller than 32×32", () => {
   assert.throws(() => vgg16({ inputShape: [16, 16, 3] }), /at least 32×32, received 16×16×3/);
 });
+
+Deno.test("a second flatten() is a shape problem at check time, not at build time", () => {
+  const spec = vgg16().insert(flatten(), { after: "flatten" });
+  assert.throws(
+    () => spec.check(),
+    /step 2 insert\(flatten\{\}, \{ after: flatten \}\) at flatten\.0 \(flatten\): expected an input with at least two axes.*received \[25088\]/,
+  );
+});

@@ -114,29 +114,32 @@ const CONFIGS: Record<string, OptimizerConfig> = {
 };
 
 for (const [name, config] of Object.entries(CONFIGS)) {
-  Deno.test(`${name} follows PyTorch's update rule step by step`, () => {
-    const variable = tf.variable(tf.tensor1d(P0));
-    const param: ModelWeight = { key: "w/kernel", group: "w", trainable: true, variable };
-    const opt = new Optimizer(config, [param]);
-    const lr = typeof config.lr === "number" ? config.lr : 0;
-    GRADS.forEach((g, i) => {
-      const grad = tf.tensor1d(g);
-      opt.apply(new Map([["w/kernel", grad]]), { w: lr });
-      grad.dispose();
-      const got = Array.from(variable.dataSync());
-      TORCH[name]![i]!.forEach((want, j) =>
-        assert.ok(Math.abs(got[j]! - want) < 2e-6, `step ${i + 1}[${j}]: ${got[j]} vs ${want}`)
-      );
+  for (const inPlace of [true, false]) {
+    const path = inPlace ? "in place (CPU backends)" : "as tensor ops (other backends)";
+    Deno.test(`${name} follows PyTorch's update rule step by step, ${path}`, () => {
+      const variable = tf.variable(tf.tensor1d(P0));
+      const param: ModelWeight = { key: "w/kernel", group: "w", trainable: true, variable };
+      const opt = new Optimizer(config, [param], { inPlace });
+      const lr = typeof config.lr === "number" ? config.lr : 0;
+      GRADS.forEach((g, i) => {
+        const grad = tf.tensor1d(g);
+        opt.apply(new Map([["w/kernel", grad]]), { w: lr });
+        grad.dispose();
+        const got = Array.from(variable.dataSync());
+        TORCH[name]![i]!.forEach((want, j) =>
+          assert.ok(Math.abs(got[j]! - want) < 2e-6, `step ${i + 1}[${j}]: ${got[j]} vs ${want}`)
+        );
+      });
+      // State round-trips: a copy continues exactly like the original.
+      const copy = new Optimizer(config, [param]);
+      copy.setState(opt.getState());
+      assert.equal(copy.step, 3);
+      assert.deepEqual([...copy.getState().slots.keys()], [...opt.getState().slots.keys()]);
+      opt.dispose();
+      copy.dispose();
+      variable.dispose();
     });
-    // State round-trips: a copy continues exactly like the original.
-    const copy = new Optimizer(config, [param]);
-    copy.setState(opt.getState());
-    assert.equal(copy.step, 3);
-    assert.deepEqual([...copy.getState().slots.keys()], [...opt.getState().slots.keys()]);
-    opt.dispose();
-    copy.dispose();
-    variable.dispose();
-  });
+  }
 }
 
 Deno.test("one-cycle and cosine schedules match PyTorch's per-step learning rates", () => {

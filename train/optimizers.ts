@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ModelWeight } from "./params.ts";
+import { adamInPlace, cpuBackend, ownValues, sgdInPlace, valuesOf } from "./_in_place.ts";
 
 /**
  * Learning rates: one for every group, or one per group (`{ features: 1e-4, classifier: 1e-2 }`,
@@ -127,9 +128,20 @@ export class Optimizer {
   #slots = new Map<string, tf.Variable>();
   #step = 0;
 
-  constructor(config: OptimizerConfig, params: readonly ModelWeight[]) {
+  readonly #inPlace: boolean;
+
+  /**
+   * Creates the optimizer over `params`. On the CPU backends updates run in place over each
+   * weight's values (`inPlace: false` forces the tensor path other backends take).
+   */
+  constructor(
+    config: OptimizerConfig,
+    params: readonly ModelWeight[],
+    options: { readonly inPlace?: boolean } = {},
+  ) {
     this.config = config;
     this.#params = params;
+    this.#inPlace = options.inPlace ?? true;
   }
 
   /** Updates done so far. */
@@ -156,6 +168,7 @@ export class Optimizer {
       if (!g0) continue;
       const lr = lrs[p.group] ?? 0;
       const v = p.variable;
+      if (this.#applyInPlace(p, g0, lr, t)) continue;
       tf.tidy(() => {
         if (c.type === "sgd") {
           const mu = c.momentum ?? 0;
@@ -190,6 +203,45 @@ export class Optimizer {
         v.assign(tf.sub(base, tf.mul(tf.div(m, denom), lr / bc1)));
       });
     }
+  }
+
+  /** The update of one weight done in place on a CPU backend; false where it cannot be. */
+  #applyInPlace(p: ModelWeight, g0: tf.Tensor, lr: number, t: number): boolean {
+    const b = this.#inPlace ? cpuBackend() : undefined;
+    if (!b) return false;
+    const g = valuesOf(b, g0);
+    const w = g && g.length === p.variable.size ? ownValues(b, p.variable) : undefined;
+    if (!g || !w) return false;
+    const c = this.config;
+    const slot = (name: string) => {
+      const key = `${p.key}/${name}`;
+      const first = !this.#slots.has(key);
+      const v = tf.tidy(() => this.#slot(key, p.variable)); // tidy frees the zeros it copied
+      return { first, values: ownValues(b, v)! };
+    };
+    if (c.type === "sgd") {
+      const mu = c.momentum ?? 0;
+      const buf = mu ? slot("momentum") : undefined;
+      sgdInPlace(w, g, buf?.values, buf?.first ?? false, {
+        lr,
+        momentum: mu,
+        dampening: c.dampening ?? 0,
+        nesterov: c.nesterov ?? false,
+        weightDecay: c.weightDecay ?? 0,
+      });
+      return true;
+    }
+    const decoupled = c.type === "adamw";
+    adamInPlace(w, g, slot("m").values, slot("v").values, {
+      lr,
+      beta1: c.beta1 ?? 0.9,
+      beta2: c.beta2 ?? 0.999,
+      epsilon: c.epsilon ?? 1e-8,
+      weightDecay: c.weightDecay ?? (decoupled ? 0.01 : 0),
+      decoupled,
+      step: t,
+    });
+    return true;
   }
 
   /** The state as plain arrays (step count and every slot). */
