@@ -8,6 +8,11 @@ import { AdaptiveAvgPool2D, FreezableBatchNorm, ReseedingDropout } from "./_laye
 export interface BuildOptions {
   /** Seed of the weight initialisation and dropout: the same seed gives the same weights. */
   readonly seed?: number;
+  /**
+   * Build a spec that names pretrained weights (`vgg16({ weights })`) with fresh weights
+   * instead of refusing; `buildWithWeights()` uses this, then loads them. Default false.
+   */
+  readonly freshWeights?: boolean;
 }
 
 type Config = { readonly [key: string]: Json };
@@ -143,6 +148,13 @@ function initialise(model: tfl.LayersModel, spec: Spec, seed: number): void {
  * ```
  */
 export function build(spec: Spec, options: BuildOptions = {}): tfl.LayersModel {
+  if (spec.weights !== undefined && !options.freshWeights) {
+    throw new Error(
+      `Cannot build ${spec.name} synchronously: it starts from pretrained weights ` +
+        `(${spec.weights}); use await buildWithWeights(spec) from @graft/graft/weights, ` +
+        "or build({ freshWeights: true }) for a fresh initialisation",
+    );
+  }
   const shapes = spec.shapes();
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const inputShape = [...spec.inputShape];

@@ -32,6 +32,7 @@ const schema = z.strictObject({
   output: z.string().min(1),
   retired: z.array(z.string()),
   steps: z.array(z.strictObject({ index: z.number().int().positive(), call: z.string() })),
+  weights: z.string().min(1).optional(),
 });
 
 function problem(path: string, expected: string, received: string): Problem {

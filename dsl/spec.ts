@@ -61,6 +61,11 @@ export class Spec<P extends string = string, G extends string = string> {
     return this.#data.nodes;
   }
 
+  /** The pretrained weights the spec starts from (`"imagenet"` or a path), if any. */
+  get weights(): string | undefined {
+    return this.#data.weights;
+  }
+
   /** The input shape without the batch axis. */
   get inputShape(): Shape {
     return this.#data.input.shape;

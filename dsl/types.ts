@@ -109,4 +109,9 @@ export interface SpecData {
   readonly retired: readonly string[];
   /** The edit history. */
   readonly steps: readonly SpecStep[];
+  /**
+   * Pretrained weights the spec starts from: `"imagenet"` (the published weights of `name`) or
+   * a file path. Loaded by `buildWithWeights()`; absent for fresh initialisation.
+   */
+  readonly weights?: string;
 }

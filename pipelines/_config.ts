@@ -239,7 +239,11 @@ export function specFrom(
   } else if (m.base === "small_vgg") {
     spec = smallVgg(m.inputShape, m.classes ?? 10);
   } else {
-    spec = zoo[m.base]({ ...opts, batchNorm: m.batchNorm }) as unknown as Spec;
+    spec = zoo[m.base]({
+      ...opts,
+      batchNorm: m.batchNorm,
+      ...(m.weights !== null ? { weights: m.weights } : {}),
+    }) as unknown as Spec;
   }
   const problems: ConfigProblem[] = [];
   m.edits.forEach((edit, i) => {

@@ -106,6 +106,7 @@ export const configSchema = z.strictObject({
     batchNorm: z.boolean().default(false),
     inputShape: z.tuple([int(1), int(1), int(1)]).default([32, 32, 3]),
     classes: int(1).optional(),
+    weights: z.string().min(1).nullable().default(null),
     layers: z.record(z.string(), z.array(layerSchema).min(1)).optional(),
     edits: z.array(editSchema).default([]),
   }).prefault({}),

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { dirname } from "node:path";
 import { type BackendName, useBackend } from "../backends/mod.ts";
-import { build } from "../compile/mod.ts";
+import { buildWithWeights } from "../weights/build_with_weights.ts";
 import { groupOf, type Spec } from "../dsl/mod.ts";
 import { type Dataset, Rng } from "../data/mod.ts";
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
@@ -152,7 +152,7 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
   problems.push(...checkOptimizer(optimizerConfig), ...checkSchedule(schedule));
   if (options.backend) await useBackend(options.backend);
   const seed = options.seed ?? 0;
-  const model = options.model ?? build(spec, { seed });
+  const model = options.model ?? (await buildWithWeights(spec, { seed })).model;
   const weights = modelWeights(model);
   const params = weights.filter((w) => w.trainable);
   const groups = [...new Set(params.map((p) => p.group))];

@@ -20,3 +20,4 @@ export * from "./load_weights.ts";
 export * from "./checkpoint.ts";
 export * from "./tfjs_export.ts";
 export * from "./pretrained.ts";
+export * from "./build_with_weights.ts";

@@ -101,6 +101,12 @@ export interface VggOptions {
   readonly classes?: number;
   /** Dropout rate in the classifier. Default 0.5. */
   readonly dropout?: number;
+  /**
+   * Start from pretrained weights: `"imagenet"` (torchvision's published weights, downloaded
+   * once into a cache) or the path of a `.safetensors`, `.h5` or Graft checkpoint. Stored in the
+   * spec; `buildWithWeights(spec)` builds the model and loads them. Default: none.
+   */
+  readonly weights?: "imagenet" | (string & Record<never, never>);
 }
 
 /**
@@ -180,6 +186,7 @@ function vgg(depth: VggDepth, options: VggOptions): Spec<string, VggGroups> {
     output: previous,
     retired: [],
     steps: [{ index: 1, call }],
+    ...(options.weights !== undefined ? { weights: options.weights } : {}),
   });
 }
 
