@@ -1,6 +1,6 @@
 import type { Layer } from "./layers.ts";
 import { Spec } from "./spec.ts";
-import { INPUT, type SpecNode } from "./types.ts";
+import { chain } from "./_chain.ts";
 import { SpecError } from "./errors.ts";
 
 /**
@@ -22,24 +22,8 @@ export function sequential<const G extends string>(
   inputShape: readonly number[],
   groups: { readonly [K in G]: readonly Layer[] },
 ): Spec<`${G}.${number}`, G> {
-  const nodes: SpecNode[] = [];
-  let previous = INPUT;
   const names = Object.keys(groups) as G[];
-  for (const group of names) {
-    groups[group].forEach((layer, i) => {
-      const path = `${group}.${i}`;
-      nodes.push({
-        path,
-        op: layer.op,
-        config: layer.config,
-        inputs: [previous],
-        trainable: true,
-        step: 1,
-        origin: 1,
-      });
-      previous = path;
-    });
-  }
+  const { nodes, output } = chain(names.map((g) => [g, groups[g]] as const));
   if (nodes.length === 0) {
     throw new SpecError([{
       step: `step 1 sequential(${name})`,
@@ -54,7 +38,7 @@ export function sequential<const G extends string>(
     input: { shape: [...inputShape] },
     head: names[names.length - 1]!,
     nodes,
-    output: previous,
+    output,
     retired: [],
     steps: [{ index: 1, call: `sequential(${name})` }],
   });

@@ -10,7 +10,7 @@ import {
   relu,
 } from "../layers.ts";
 import { Spec } from "../spec.ts";
-import { INPUT, type SpecNode } from "../types.ts";
+import { chain, type ChainGroup } from "../_chain.ts";
 
 /** The VGG depths torchvision ships. */
 export type VggDepth = 11 | 13 | 16 | 19;
@@ -144,10 +144,10 @@ function vgg(depth: VggDepth, options: VggOptions): Spec<string, VggGroups> {
     );
   }
   const rate = options.dropout ?? 0.5;
-  const groups: [string, Layer[]][] = [
+  const groups: ChainGroup[] = [
     ["features", vggFeatures(depth, { batchNorm: options.batchNorm ?? false })],
-    ["avgpool", [adaptiveAvgPool2d(7)]],
-    ["flatten", [flatten()]],
+    ["avgpool", [adaptiveAvgPool2d(7)], true],
+    ["flatten", [flatten()], true],
     ["classifier", [
       dense(4096),
       relu(),
@@ -158,23 +158,7 @@ function vgg(depth: VggDepth, options: VggOptions): Spec<string, VggGroups> {
       dense(options.classes ?? 1000),
     ]],
   ];
-  const nodes: SpecNode[] = [];
-  let previous = INPUT;
-  for (const [group, layers] of groups) {
-    layers.forEach((layer, i) => {
-      const path = layers.length === 1 && group !== "features" ? group : `${group}.${i}`;
-      nodes.push({
-        path,
-        op: layer.op,
-        config: layer.config,
-        inputs: [previous],
-        trainable: true,
-        step: 1,
-        origin: 1,
-      });
-      previous = path;
-    });
-  }
+  const { nodes, output } = chain(groups);
   const name = `vgg${depth}${options.batchNorm ? "_bn" : ""}`;
   const call = Object.keys(options).length ? `${name}(${JSON.stringify(options)})` : `${name}()`;
   return new Spec({
@@ -183,7 +167,7 @@ function vgg(depth: VggDepth, options: VggOptions): Spec<string, VggGroups> {
     input: { shape: [...shape] },
     head: "classifier",
     nodes,
-    output: previous,
+    output,
     retired: [],
     steps: [{ index: 1, call }],
     ...(options.weights !== undefined ? { weights: options.weights } : {}),
