@@ -221,6 +221,13 @@ export function specFrom(
   };
   let spec: Spec;
   const zoo = { vgg11, vgg13, vgg16, vgg19 } as const;
+  if (m.weights !== null && (m.base === "custom" || m.base === "small_vgg")) {
+    throw new ConfigError(source, [{
+      key: "model.weights",
+      ...lineOf(locator ?? NO_LINES, ["model", "weights"]),
+      message: `base ${m.base} has no published weights: use a zoo base (vgg11..vgg19)`,
+    }]);
+  }
   if (m.base === "custom") {
     if (!m.layers) {
       throw new ConfigError(source, [{

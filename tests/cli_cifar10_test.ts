@@ -199,3 +199,13 @@ Deno.test("a run writes its folder, prints JSON per epoch, takes flag overrides,
   const metrics = (await Deno.readTextFile(`${out}/metrics.jsonl`)).trim().split("\n");
   assert.deepEqual(metrics.map((l) => JSON.parse(l).epoch), [1, 2]);
 });
+
+Deno.test("model.weights reaches the zoo spec, and is an error where no weights exist", async () => {
+  const text = `model:\n  base: vgg11\n  weights: imagenet\n  edits:\n    - replaceHead: 10\n`;
+  const { config, locator } = parseConfig(text, "w.yaml");
+  assert.equal(specFrom(config, locator, "w.yaml").weights, "imagenet");
+  const file = await writeConfig(TINY.replace(/(base: \w+\n)/, "$1  weights: imagenet\n"));
+  const { code, err } = await cli(["--config", file]);
+  assert.equal(code, 2);
+  assert.match(err, /model\.weights \(line 4\): base custom has no published weights/);
+});
