@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { im2col, type Im2colGeometry, padFor } from "./_im2col.ts";
+import { geometryOf, im2col, padFor } from "./_im2col.ts";
 
 /** Options for {@linkcode conv2dFilterGrad}. */
 export interface Conv2dFilterGradOptions {
@@ -55,16 +55,7 @@ export function conv2dFilterGrad(
     "channelsLast",
   );
   const [n, , , c] = x.shape as [number, number, number, number];
-  const g: Im2colGeometry = {
-    fh: info.filterHeight,
-    fw: info.filterWidth,
-    sh: info.strideHeight,
-    sw: info.strideWidth,
-    top: info.padInfo.top,
-    left: info.padInfo.left,
-    oh: info.outHeight,
-    ow: info.outWidth,
-  };
+  const g = geometryOf(info);
   const co = info.outChannels;
   return tf.tidy(() => {
     const padded = padFor(x, g);

@@ -12,6 +12,20 @@ export interface Im2colGeometry {
   readonly ow: number;
 }
 
+/** The im2col geometry of TensorFlow.js's convolution info. */
+export function geometryOf(info: tf.backend_util.Conv2DInfo): Im2colGeometry {
+  return {
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+    oh: info.outHeight,
+    ow: info.outWidth,
+  };
+}
+
 /** Zero-pads an NHWC tensor so that every tap of the geometry reads inside it. */
 export function padFor(x: tf.Tensor, g: Im2colGeometry): tf.Tensor {
   const [, h, w] = x.shape as [number, number, number, number];

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { convByIm2col, convInputGradByIm2col, SMALL_SPATIAL } from "./_small_conv.ts";
+import { geometryOf } from "./_im2col.ts";
 
 type Pad = "same" | "valid" | number | number[][];
 type ConvAttrs = {
@@ -95,16 +96,7 @@ export function useSmallConvIm2col(backendName: string): boolean {
     return convByIm2col(
       t["x"]!,
       t["filter"]!,
-      {
-        fh: info.filterHeight,
-        fw: info.filterWidth,
-        sh: info.strideHeight,
-        sw: info.strideWidth,
-        top: info.padInfo.top,
-        left: info.padInfo.left,
-        oh: info.outHeight,
-        ow: info.outWidth,
-      },
+      geometryOf(info),
       t["bias"],
       act,
     );
