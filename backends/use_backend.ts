@@ -32,6 +32,12 @@ async function activate(
   return { requested, chosen, tfBackend: tf.getBackend(), detail: reg.detail };
 }
 
+const REGISTRARS = {
+  native: registerNative,
+  webgpu: registerWebGpu,
+  tensorflow: registerTensorflow,
+} as const;
+
 /**
  * Selects the TensorFlow.js backend Graft computes on. `auto` tries `webgpu` (a hardware
  * adapter only), then `native`, then `cpu`, and reports which one it took and why.
@@ -58,22 +64,12 @@ export async function useBackend(
     case "cpu":
       info = await activate(name, "cpu", cpu);
       break;
-    case "native": {
-      const reg = await registerNative();
-      if (!reg.ok) throw new Error(`Backend native is not available: ${reg.reason}`);
-      info = await activate(name, "native", reg);
-      break;
-    }
-    case "webgpu": {
-      const reg = await registerWebGpu();
-      if (!reg.ok) throw new Error(`Backend webgpu is not available: ${reg.reason}`);
-      info = await activate(name, "webgpu", reg);
-      break;
-    }
+    case "native":
+    case "webgpu":
     case "tensorflow": {
-      const reg = await registerTensorflow();
-      if (!reg.ok) throw new Error(`Backend tensorflow is not available: ${reg.reason}`);
-      info = await activate(name, "tensorflow", reg);
+      const reg = await REGISTRARS[name]();
+      if (!reg.ok) throw new Error(`Backend ${name} is not available: ${reg.reason}`);
+      info = await activate(name, name, reg);
       break;
     }
     case "auto": {

@@ -1,0 +1,13 @@
+import assert from "node:assert/strict";
+import { registerTensorflow } from "../backends/mod.ts";
+
+Deno.test("the tensorflow backend, when its package is missing, says what it is and what to use instead", async () => {
+  const missing = new URL("./fixtures/no_such_tfjs_node.js", import.meta.url).href;
+  const r = await registerTensorflow({ modules: [missing] });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.match(r.reason, /^@tensorflow\/tfjs-node-gpu \(TensorFlow's native CUDA library/);
+  assert.match(r.reason, /optional/);
+  assert.match(r.reason, /use --backend webgpu, native or cpu/);
+  assert.ok(r.reason.includes("no_such_tfjs_node.js"), "names the module that failed");
+});
