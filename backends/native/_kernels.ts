@@ -16,7 +16,7 @@ import {
   util,
 } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-import type { Gemm } from "./_library.ts";
+import type { NativeLibrary } from "./_library.ts";
 import {
   conv2dBackpropFilter,
   conv2dBackpropInput,
@@ -25,8 +25,11 @@ import {
   type FusedActivation,
 } from "./_conv.ts";
 import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "./_pool.ts";
-import { sumInner, sumOuter } from "./_reduce.ts";
-import { type BinaryOp, binaryRepeat, relu, repeatsOver, step } from "./_elementwise.ts";
+import { GEMM_SUM_MIN_ELEMENTS, sumInner, sumOuter, sumOuterGemm } from "./_reduce.ts";
+import { type BinaryOp, binaryRepeat, relu, reluGrad, repeatsOver, step } from "./_elementwise.ts";
+
+/** The native backend's own kernel for the ReLU gradient (inputs `x` and `dy`). */
+export const RELU_GRAD_KERNEL = "GraftReluGrad";
 
 type Args = Parameters<KernelFunc>[0];
 type Fallback = (args: Args) => TensorInfo | TensorInfo[];
@@ -105,14 +108,16 @@ function channelBias(backend: MathBackendCPU, bias: TensorInfo | undefined, n: n
  *
  * @example
  * ```ts
- * const configs = nativeKernels("graft-native", gemm, (name) => cpuKernel(name));
+ * const configs = nativeKernels("graft-native", lib, (name) => cpuKernel(name));
  * ```
  */
 export function nativeKernels(
   backendName: string,
-  gemm: Gemm,
+  lib: NativeLibrary,
   reference: (kernelName: string) => Fallback,
 ): KernelConfig[] {
+  const { gemm } = lib;
+  const { convolutions, maxPool, reluGrad: dnnlReluGrad } = lib.primitives ?? {};
   const def = (
     kernelName: string,
     f: (args: Args, fallback: Fallback) => TensorInfo | TensorInfo[] | undefined,
@@ -146,7 +151,9 @@ export function nativeKernels(
     const bias = fused ? channelBias(backend, inputs["bias"], info.outChannels) : null;
     if (bias === undefined) return undefined;
     const simple: FusedActivation = activation === "relu" ? "relu" : "linear";
-    const y = conv2dForward(gemm, convGeometry(info), x, w, bias, simple);
+    const g = convGeometry(info);
+    const y = convolutions?.forward(g, x, w, bias, simple) ??
+      conv2dForward(gemm, g, x, w, bias, simple);
     const out = backend.makeTensorInfo(info.outShape, "float32", y);
     if (activation === "linear" || activation === "relu") return out;
     return applyOtherActivation(
@@ -269,6 +276,20 @@ export function nativeKernels(
   };
 
   return [
+    {
+      kernelName: RELU_GRAD_KERNEL,
+      backendName,
+      kernelFunc: ((args: Args) => {
+        const backend = be(args);
+        const xi = args.inputs["x"]!;
+        const x = f32(backend, xi), dy = f32(backend, args.inputs["dy"]);
+        if (!x || !dy || x.length !== dy.length) {
+          throw new Error(`${RELU_GRAD_KERNEL} needs float32 x and dy of one shape`);
+        }
+        const dx = dnnlReluGrad?.backward(x, dy) ?? reluGrad(x, dy);
+        return backend.makeTensorInfo(xi.shape, "float32", dx);
+      }) as KernelFunc,
+    },
     def("Conv2D", (args) => conv(args, false)),
     def("FusedConv2D", (args) => conv(args, true)),
     def("Conv2DBackpropInput", (args) => {
@@ -286,7 +307,8 @@ export function nativeKernels(
         attrs["pad"] as "same",
         attrs["dimRoundingMode"] as "round" | undefined,
       );
-      const dx = conv2dBackpropInput(gemm, convGeometry(info), dy, w);
+      const g = convGeometry(info);
+      const dx = convolutions?.backwardData(g, dy, w) ?? conv2dBackpropInput(gemm, g, dy, w);
       return backend.makeTensorInfo(inShape, "float32", dx);
     }),
     def("Conv2DBackpropFilter", (args) => {
@@ -304,7 +326,8 @@ export function nativeKernels(
         attrs["pad"] as "same",
         attrs["dimRoundingMode"] as "round" | undefined,
       );
-      const dw = conv2dBackpropFilter(gemm, convGeometry(info), x, dy);
+      const g = convGeometry(info);
+      const dw = convolutions?.backwardFilter(g, x, dy) ?? conv2dBackpropFilter(gemm, g, x, dy);
       return backend.makeTensorInfo(filterShape, "float32", dw);
     }),
     def("BatchMatMul", (args) => matmul(args, false)),
@@ -317,18 +340,19 @@ export function nativeKernels(
       return backend.makeTensorInfo(
         [g.batch, g.outHeight, g.outWidth, g.channels],
         "float32",
-        maxPoolForward(g, x),
+        maxPool?.forward(g, x) ?? maxPoolForward(g, x),
       );
     }),
     def("MaxPoolGrad", (args) => {
       const backend = be(args);
       const x = f32(backend, args.inputs["input"]), dy = f32(backend, args.inputs["dy"]);
+      const y = f32(backend, args.inputs["output"]);
       const g = poolGeometry(args);
       if (!x || !dy || !g) return undefined;
       return backend.makeTensorInfo(
         args.inputs["input"]!.shape,
         "float32",
-        maxPoolBackward(g, x, dy),
+        (y && maxPool?.backward(g, dy, y)) ?? maxPoolBackward(g, x, dy),
       );
     }),
     def("Relu", (args) => {
@@ -362,7 +386,11 @@ export function nativeKernels(
       const split = leading ? axes.length : rank - axes.length;
       const outer = util.sizeFromShape(xi.shape.slice(0, split));
       const inner = util.sizeFromShape(xi.shape.slice(split));
-      const values = leading ? sumOuter(x, outer, inner) : sumInner(x, outer, inner);
+      const values = !leading
+        ? sumInner(x, outer, inner)
+        : x.length >= GEMM_SUM_MIN_ELEMENTS
+        ? sumOuterGemm(gemm, x, outer, inner)
+        : sumOuter(x, outer, inner);
       const keep = Boolean((args.attrs ?? {})["keepDims"]);
       const shape = keep
         ? xi.shape.map((d, i) => (axes.includes(i) ? 1 : d))

@@ -1,10 +1,15 @@
 /**
  * Finds and opens the native libraries behind the `native` backend: oneDNN (`libdnnl.so.2`) and
  * OpenBLAS (`libopenblas.so.0`) or Apple's Accelerate, through Deno FFI. Either one gives a
- * row-major single-precision GEMM; nothing of our own is compiled.
+ * row-major single-precision GEMM; oneDNN also gives its convolution, pooling and ReLU
+ * primitives. Nothing of our own is compiled.
  *
  * @module
  */
+import { DNNL_PRIMITIVE_SYMBOLS, DnnlContext } from "./_dnnl.ts";
+import { DnnlConvolutions } from "./_dnnl_conv.ts";
+import { DnnlMaxPool } from "./_dnnl_pool.ts";
+import { DnnlReluGrad } from "./_dnnl_relu.ts";
 
 /**
  * Row-major `C = alpha * op(A) * op(B) + beta * C` on float32 arrays (op = transpose when the
@@ -30,6 +35,8 @@ export type Gemm = (
 export interface NativeLibrary {
   /** The GEMM all kernels use. */
   readonly gemm: Gemm;
+  /** oneDNN's primitives, when oneDNN is loaded and `GRAFT_PRIMITIVES` is not `gemm`. */
+  readonly primitives?: NativePrimitives | undefined;
   /** What was loaded, for the user (`oneDNN 2.6.3 sgemm (/usr/lib/...)`). */
   readonly detail: string;
 }
@@ -42,6 +49,22 @@ export interface LibraryPaths {
   readonly dnnl?: string | undefined;
   /** Which GEMM to prefer when both load: `dnnl` (default) or `blas` (env `GRAFT_GEMM`). */
   readonly prefer?: string | undefined;
+  /**
+   * How the heavy kernels run with oneDNN loaded: `dnnl` (its convolution, max-pooling and
+   * ReLU-gradient primitives; the default) or `gemm` (Graft's GEMM lowerings and loops; env
+   * `GRAFT_PRIMITIVES`).
+   */
+  readonly primitives?: string | undefined;
+}
+
+/** oneDNN primitives the kernels use when present. */
+export interface NativePrimitives {
+  /** Direct convolutions, forward and both gradients. */
+  readonly convolutions: DnnlConvolutions;
+  /** Max pooling and its gradient. */
+  readonly maxPool: DnnlMaxPool;
+  /** The ReLU gradient. */
+  readonly reluGrad: DnnlReluGrad;
 }
 
 /** The outcome of {@linkcode openNativeLibrary}. */
@@ -207,7 +230,21 @@ function openBlas(path: string | undefined, failures: string[]) {
   return { gemm, detail: `BLAS sgemm${core} (${opened.path})` };
 }
 
-function openDnnl(path: string | undefined, failures: string[]) {
+/** oneDNN's primitives from the same library, or undefined when a symbol is missing. */
+function openPrimitives(path: string): NativePrimitives | undefined {
+  try {
+    const context = new DnnlContext(Deno.dlopen(path, DNNL_PRIMITIVE_SYMBOLS).symbols);
+    return {
+      convolutions: new DnnlConvolutions(context),
+      maxPool: new DnnlMaxPool(context),
+      reluGrad: new DnnlReluGrad(context),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function openDnnl(path: string | undefined, failures: string[], mode: string | undefined) {
   const opened = tryOpen(path ? [path] : DNNL_CANDIDATES, DNNL_SYMBOLS, failures);
   if (!opened) return undefined;
   let version = "oneDNN";
@@ -236,7 +273,9 @@ function openDnnl(path: string | undefined, failures: string[]) {
       );
     }
   };
-  return { gemm, detail: `${version} sgemm (${opened.path})` };
+  const primitives = mode === "gemm" ? undefined : openPrimitives(opened.path);
+  const what = primitives ? "primitives and sgemm" : "sgemm";
+  return { gemm, primitives, detail: `${version} ${what} (${opened.path})` };
 }
 
 /**
@@ -260,7 +299,7 @@ export function openNativeLibrary(paths: LibraryPaths): OpenResult {
   try {
     const preferBlas = paths.prefer === "blas" || paths.prefer === "openblas";
     if (paths.dnnl !== undefined || !preferBlas) {
-      dnnl = openDnnl(paths.dnnl, failures);
+      dnnl = openDnnl(paths.dnnl, failures, paths.primitives);
       if (paths.dnnl !== undefined && !dnnl) {
         return {
           ok: false,
@@ -289,6 +328,7 @@ export function openNativeLibrary(paths: LibraryPaths): OpenResult {
   if (!chosen) {
     return { ok: false, reason: `No native BLAS or oneDNN library found: ${INSTALL_HINT}` };
   }
+  if (chosen === blas) return { ok: true, lib: { gemm: chosen.gemm, detail: chosen.detail } };
   return { ok: true, lib: chosen };
 }
 
@@ -302,5 +342,10 @@ export function openNativeLibrary(paths: LibraryPaths): OpenResult {
  * ```
  */
 export function libraryPathsFromEnv(): LibraryPaths {
-  return { blas: envGet("GRAFT_BLAS"), dnnl: envGet("GRAFT_DNNL"), prefer: envGet("GRAFT_GEMM") };
+  return {
+    blas: envGet("GRAFT_BLAS"),
+    dnnl: envGet("GRAFT_DNNL"),
+    prefer: envGet("GRAFT_GEMM"),
+    primitives: envGet("GRAFT_PRIMITIVES"),
+  };
 }

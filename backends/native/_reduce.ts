@@ -1,8 +1,36 @@
 /**
- * Sums over leading or trailing axes of a row-major array, accumulating in float64.
+ * Sums over leading or trailing axes of a row-major array: small sums in float64 loops, large
+ * leading-axis sums (bias gradients) as one GEMM against a ones vector, on every core.
  *
  * @module
  */
+import type { Gemm } from "./_library.ts";
+
+/** Rows from which {@linkcode sumOuterGemm} pays off over the loop. */
+export const GEMM_SUM_MIN_ELEMENTS = 1 << 16;
+
+let ones = new Float32Array(0);
+
+/**
+ * {@linkcode sumOuter} as `ones[1, outer] x x[outer, inner]` through the GEMM (float32
+ * accumulation in the GEMM's blocked order).
+ *
+ * @example
+ * ```ts
+ * sumOuterGemm(gemm, new Float32Array([1, 2, 3, 4]), 2, 2); // [4, 6]
+ * ```
+ */
+export function sumOuterGemm(
+  gemm: Gemm,
+  x: Float32Array,
+  outer: number,
+  inner: number,
+): Float32Array {
+  if (ones.length < outer) ones = new Float32Array(outer).fill(1);
+  const out = new Float32Array(inner);
+  gemm(false, false, 1, inner, outer, 1, ones, outer, x, inner, 0, out, inner);
+  return out;
+}
 
 /**
  * Sums `x` viewed as `[outer, inner]` over `outer`: the bias gradient of a dense or NHWC layer.

@@ -4,12 +4,24 @@
  *
  * @module
  */
-import { getKernelsForBackend, registerBackend, registerKernel } from "@tensorflow/tfjs-core";
+import {
+  cast,
+  engine,
+  getBackend,
+  getKernelsForBackend,
+  mul,
+  registerBackend,
+  registerGradient,
+  registerKernel,
+  step,
+  type Tensor,
+} from "@tensorflow/tfjs-core";
 import type { KernelFunc } from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Registration } from "../types.ts";
 import { libraryPathsFromEnv, type NativeLibrary, openNativeLibrary } from "./_library.ts";
-import { nativeKernels } from "./_kernels.ts";
+import { nativeKernels, RELU_GRAD_KERNEL } from "./_kernels.ts";
+import { tuneMalloc } from "./_malloc.ts";
 
 /** The TensorFlow.js backend name the native backend registers under. */
 export const NATIVE_BACKEND_NAME = "graft-native";
@@ -34,10 +46,21 @@ export const NATIVE_KERNEL_NAMES: readonly string[] = Object.freeze([
 
 let registration: Promise<Registration> | undefined;
 
+/**
+ * The ReLU gradient: one native pass on this backend, TensorFlow.js's own `dy * step(x)`
+ * (two passes, two full-size temporaries) everywhere else.
+ */
+function reluGradient(dy: Tensor, x: Tensor): Tensor {
+  if (getBackend() === NATIVE_BACKEND_NAME && x.dtype === "float32" && dy.dtype === "float32") {
+    return engine().runKernel(RELU_GRAD_KERNEL, { x, dy }) as Tensor;
+  }
+  return mul(dy, step(cast(x, "float32")));
+}
+
 function install(lib: NativeLibrary): void {
   const reference = new Map<string, KernelFunc>();
   for (const k of getKernelsForBackend("cpu")) reference.set(k.kernelName, k.kernelFunc);
-  const overrides = nativeKernels(NATIVE_BACKEND_NAME, lib.gemm, (name) => {
+  const overrides = nativeKernels(NATIVE_BACKEND_NAME, lib, (name) => {
     const f = reference.get(name);
     if (!f) throw new Error(`Cannot build the native backend: no cpu kernel named ${name}`);
     return f as (args: Parameters<KernelFunc>[0]) => ReturnType<KernelFunc>;
@@ -47,6 +70,16 @@ function install(lib: NativeLibrary): void {
     if (!own.has(k.kernelName)) registerKernel({ ...k, backendName: NATIVE_BACKEND_NAME });
   }
   for (const k of overrides) registerKernel(k);
+  // Replaces the ReLU gradient for every backend with one that is unchanged off this backend.
+  registerGradient({
+    kernelName: "Relu",
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      return { x: () => reluGradient(dy as Tensor, x!) };
+    },
+  });
+  tuneMalloc();
   registerBackend(NATIVE_BACKEND_NAME, () => {
     const backend = new MathBackendCPU();
     // The reference backend prints a "use tfjs-node" banner on first use under Deno.

@@ -1,0 +1,203 @@
+import * as tf from "@tensorflow/tfjs-core";
+import assert from "node:assert/strict";
+import { backend_util } from "@tensorflow/tfjs-core";
+import { openNativeLibrary } from "../backends/native/_library.ts";
+import type { NativePrimitives } from "../backends/native/_library.ts";
+import {
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  conv2dForward,
+  type ConvGeometry,
+} from "../backends/native/_conv.ts";
+import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "../backends/native/_pool.ts";
+import { reluGrad } from "../backends/native/_elementwise.ts";
+import { sumOuter, sumOuterGemm } from "../backends/native/_reduce.ts";
+import { tuneMalloc } from "../backends/native/_malloc.ts";
+import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
+import { randomValues, relativeError, requireNative } from "./_native_compare.ts";
+
+function opened() {
+  const r = openNativeLibrary({});
+  assert.ok(r.ok, r.ok ? "" : r.reason);
+  const primitives = r.lib.primitives;
+  assert.ok(primitives, `oneDNN primitives did not load: ${r.lib.detail}`);
+  return { gemm: r.lib.gemm, primitives: primitives as NativePrimitives, detail: r.lib.detail };
+}
+
+function convGeometry(
+  x: [number, number, number, number],
+  f: [number, number, number, number],
+  stride: number,
+  pad: "same" | "valid",
+  dilation = 1,
+): ConvGeometry {
+  const i = backend_util.computeConv2DInfo(x, f, stride, dilation, pad);
+  return {
+    batch: i.batchSize,
+    inHeight: i.inHeight,
+    inWidth: i.inWidth,
+    inChannels: i.inChannels,
+    outHeight: i.outHeight,
+    outWidth: i.outWidth,
+    outChannels: i.outChannels,
+    filterHeight: i.filterHeight,
+    filterWidth: i.filterWidth,
+    strideHeight: i.strideHeight,
+    strideWidth: i.strideWidth,
+    dilationHeight: i.dilationHeight,
+    dilationWidth: i.dilationWidth,
+    padTop: i.padInfo.top,
+    padLeft: i.padInfo.left,
+  };
+}
+
+const CASES: [
+  x: [number, number, number, number],
+  f: [number, number, number, number],
+  stride: number,
+  pad: "same" | "valid",
+  dilation: number,
+][] = [
+  [[1, 7, 7, 3], [3, 3, 3, 5], 1, "same", 1],
+  [[2, 9, 8, 5], [3, 3, 5, 7], 1, "valid", 1],
+  [[2, 9, 9, 6], [3, 3, 6, 3], 2, "same", 1],
+  [[3, 8, 7, 5], [3, 3, 5, 4], 2, "valid", 1],
+  [[2, 5, 5, 3], [1, 1, 3, 4], 1, "valid", 1],
+  [[2, 6, 6, 4], [5, 5, 4, 5], 1, "same", 1],
+  [[1, 10, 10, 9], [2, 2, 9, 11], 2, "same", 1],
+  [[2, 16, 16, 17], [3, 3, 17, 7], 1, "same", 1],
+  [[2, 12, 11, 8], [3, 3, 8, 16], 1, "same", 2],
+  [[4, 8, 8, 64], [3, 3, 64, 32], 1, "same", 1],
+];
+
+Deno.test("oneDNN convolutions agree with the GEMM lowerings forward and backward", () => {
+  const { gemm, primitives } = opened();
+  const convs = primitives.convolutions;
+  const seed = Math.floor(Math.random() * 1e6);
+  for (const [xs, fs, stride, pad, dilation] of CASES) {
+    const g = convGeometry(xs, fs, stride, pad, dilation);
+    const label = `${xs} * ${fs} stride ${stride} ${pad} dilation ${dilation} seed ${seed}`;
+    const x = randomValues(xs.reduce((a, b) => a * b), seed);
+    const w = randomValues(fs.reduce((a, b) => a * b), seed + 1);
+    const bias = randomValues(fs[3], seed + 2);
+    const dy = randomValues(g.batch * g.outHeight * g.outWidth * g.outChannels, seed + 3);
+    for (const act of ["linear", "relu"] as const) {
+      const got = convs.forward(g, x, w, bias, act);
+      assert.ok(got, `forward ran on oneDNN: ${label}`);
+      const want = conv2dForward(gemm, g, x, w, bias, act);
+      assert.ok(relativeError(got, want) < 1e-4, `forward ${act}: ${label}`);
+    }
+    const noBias = convs.forward(g, x, w, null, "linear");
+    assert.ok(noBias && relativeError(noBias, conv2dForward(gemm, g, x, w, null, "linear")) < 1e-4);
+    const dx = convs.backwardData(g, dy, w);
+    assert.ok(dx, `backward data ran on oneDNN: ${label}`);
+    assert.ok(relativeError(dx, conv2dBackpropInput(gemm, g, dy, w)) < 1e-4, `dx: ${label}`);
+    const dw = convs.backwardFilter(g, x, dy);
+    assert.ok(dw, `backward filter ran on oneDNN: ${label}`);
+    assert.ok(relativeError(dw, conv2dBackpropFilter(gemm, g, x, dy)) < 1e-4, `dw: ${label}`);
+  }
+  const impls = [...convs.implementations().values()];
+  assert.ok(impls.length >= CASES.length * 4);
+  assert.ok(impls.every((s) => s.length > 0 && s !== "?"));
+});
+
+Deno.test("oneDNN max pooling carries its workspace to the gradient and matches the loops", () => {
+  const { primitives } = opened();
+  const pool = primitives.maxPool;
+  const seed = Math.floor(Math.random() * 1e6);
+  for (
+    const [shape, k, s, pad] of [
+      [[2, 8, 8, 5], 2, 2, "valid"],
+      [[2, 7, 9, 5], 2, 2, "same"],
+      [[1, 9, 9, 16], 3, 2, "same"],
+      [[3, 6, 6, 3], 3, 1, "valid"],
+    ] as const
+  ) {
+    const info = backend_util.computePool2DInfo([...shape], k, s, 1, pad);
+    const g: PoolGeometry = {
+      batch: info.batchSize,
+      inHeight: info.inHeight,
+      inWidth: info.inWidth,
+      channels: info.inChannels,
+      outHeight: info.outHeight,
+      outWidth: info.outWidth,
+      filterHeight: info.filterHeight,
+      filterWidth: info.filterWidth,
+      strideHeight: info.strideHeight,
+      strideWidth: info.strideWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    };
+    // Rounding to quarters makes ties in most windows.
+    const size = shape.reduce<number>((a, b) => a * b, 1);
+    const x = randomValues(size, seed).map((v) => Math.round(v * 4) / 4);
+    const y = pool.forward(g, x);
+    assert.ok(y, `forward ran on oneDNN: ${shape} k${k} s${s} ${pad}`);
+    assert.deepEqual(y, maxPoolForward(g, x));
+    const dy = randomValues(y.length, seed + 1);
+    const dx = pool.backward(g, dy, y);
+    assert.ok(dx, "backward found the forward workspace");
+    // Overlapping windows add their contributions in another order.
+    assert.ok(relativeError(dx, maxPoolBackward(g, x, dy)) < 1e-6, `backward: ${shape} k${k}`);
+    assert.equal(pool.backward(g, dy, Float32Array.from(y)), undefined, "an unknown output");
+  }
+});
+
+Deno.test("oneDNN's ReLU gradient and the one-pass loop agree, zeros and signs included", () => {
+  const { primitives } = opened();
+  const x = randomValues(100_003, 7);
+  x[0] = 0, x[1] = -0, x[2] = Number.POSITIVE_INFINITY, x[3] = Number.NEGATIVE_INFINITY;
+  const dy = randomValues(x.length, 8);
+  const got = primitives.reluGrad.backward(x, dy);
+  assert.ok(got);
+  const want = reluGrad(x, dy);
+  // oneDNN writes 0 * dy, so a zero may carry dy's sign: equal as numbers, not as bits.
+  const differing = got.filter((v, i) => v !== want[i]).length;
+  assert.equal(differing, 0);
+  assert.ok([...got.subarray(0, 4)].every((v, i) => v === [0, 0, dy[2], 0][i]));
+  assert.ok(want.filter((v) => v !== 0).length > 40_000, "about half the gradient passes");
+});
+
+Deno.test("the GEMM bias-gradient sum equals the loop", () => {
+  const { gemm } = opened();
+  const x = randomValues(4096 * 24, 3);
+  assert.ok(relativeError(sumOuterGemm(gemm, x, 4096, 24), sumOuter(x, 4096, 24)) < 1e-5);
+  assert.deepEqual(
+    [...sumOuterGemm(gemm, new Float32Array([1, 2, 3, 4, 5, 6]), 3, 2)],
+    [9, 12],
+  );
+});
+
+Deno.test("GRAFT_PRIMITIVES=gemm keeps oneDNN to its GEMM", () => {
+  const r = openNativeLibrary({ primitives: "gemm" });
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  assert.equal(r.lib.primitives, undefined);
+  assert.match(r.lib.detail, /^oneDNN \d+\.\d+\.\d+ sgemm \(/);
+  assert.match(opened().detail, /^oneDNN \d+\.\d+\.\d+ primitives and sgemm \(/);
+});
+
+Deno.test("malloc tuning applies on Linux and is done once", () => {
+  const first = tuneMalloc();
+  assert.equal(first, Deno.build.os === "linux");
+  assert.equal(tuneMalloc(), first);
+});
+
+Deno.test("the ReLU gradient runs as one native kernel on native and is unchanged on cpu", async () => {
+  await requireNative();
+  await tf.setBackend("cpu");
+  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  const x = tf.tensor1d([-2, -0, 0, 1, NaN, 3]);
+  const dy = tf.tensor1d([1, 2, 3, 4, 5, Infinity]);
+  const grad = (t: tf.Tensor) => tf.grad((v: tf.Tensor) => tf.mul(tf.relu(v), dy))(t);
+  // TensorFlow.js's own rule, dy * step(x): NaN stays NaN.
+  assert.deepEqual([...grad(x).dataSync()], [0, 0, 0, 4, NaN, Infinity]);
+  await tf.setBackend(NATIVE_BACKEND_NAME);
+  const xn = tf.tensor1d([-2, -0, 0, 1, 3]), dyn = tf.tensor1d([1, 2, 3, 4, 5]);
+  const profile = await tf.profile(() => tf.grad((v: tf.Tensor) => tf.mul(tf.relu(v), dyn))(xn));
+  const names = profile.kernels.map((k) => k.name);
+  assert.ok(names.includes("GraftReluGrad"), names.join(","));
+  assert.equal(names.includes("Step"), false);
+  const got = tf.grad((v: tf.Tensor) => tf.mul(tf.relu(v), dyn))(xn);
+  assert.deepEqual([...got.dataSync()], [0, 0, 0, 4, 5]);
+});
