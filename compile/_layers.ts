@@ -1,6 +1,7 @@
 // Custom TensorFlow.js layers the compile step needs.
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { batchNormTraining, hasFusedBatchNorm } from "../kernels/batch_norm_training.ts";
 
 type Kwargs = Record<string, unknown>;
 type LayerShape = (number | null)[];
@@ -93,9 +94,23 @@ type BatchNormArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization
 const BatchNormalization = tfl.layers.batchNormalization({ name: "graft_bn_probe" })
   .constructor as new (args: BatchNormArgs) => tfl.layers.Layer;
 
+/** The parts of tfjs-layers' BatchNormalization the fused path reads. */
+interface BatchNormState {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  gamma?: tfl.LayerVariable;
+  beta?: tfl.LayerVariable;
+  movingMean: tfl.LayerVariable;
+  movingVariance: tfl.LayerVariable;
+}
+
 /**
  * BatchNorm that honours `trainable`: when frozen it always runs in inference mode, using and
- * keeping its moving statistics, as Keras does and TensorFlow.js does not.
+ * keeping its moving statistics, as Keras does and TensorFlow.js does not. In training, on a
+ * backend with Graft's fused kernels (`graft-native`), it normalises in one kernel forward and
+ * one backward instead of TensorFlow.js's composite of moments and broadcasts; the result and
+ * the moving-statistics update are the same.
  *
  * @example
  * ```ts
@@ -111,7 +126,31 @@ export class FreezableBatchNorm extends BatchNormalization {
   /** Normalises; a frozen layer ignores `training: true`. */
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const training = this.trainable && kwargs.training === true;
-    return super.call(inputs, { ...kwargs, training });
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const state = this as unknown as BatchNormState;
+    const lastAxis = x !== undefined && (state.axis === -1 || state.axis === x.rank - 1);
+    if (!training || !lastAxis || !state.gamma || !state.beta || !hasFusedBatchNorm()) {
+      return super.call(inputs, { ...kwargs, training });
+    }
+    return tf.tidy(() => {
+      const { y, mean, variance } = batchNormTraining(
+        x!,
+        state.gamma!.read(),
+        state.beta!.read(),
+        state.epsilon,
+      );
+      // The moving averages, exactly as tfjs-layers updates them.
+      const decay = 1 - state.momentum;
+      for (
+        const [v, value] of [[state.movingMean, mean], [state.movingVariance, variance]] as const
+      ) {
+        const old = v.read();
+        v.write(tf.sub(old, tf.mul(tf.sub(old, value), decay)));
+      }
+      mean.dispose();
+      variance.dispose();
+      return y;
+    });
   }
 }
 tf.serialization.registerClass(

@@ -13,3 +13,11 @@
  */
 export { restoreConvFilterGrad, useFastConvFilterGrad } from "./use_fast_conv_filter_grad.ts";
 export { restoreSmallConv, useSmallConvIm2col } from "./use_small_conv_im2col.ts";
+export {
+  BATCH_NORM_GRAD_KERNEL,
+  BATCH_NORM_TRAIN_KERNEL,
+  batchNormTraining,
+  type BatchNormTrainingResult,
+  hasFusedBatchNorm,
+  useFusedBatchNorm,
+} from "./batch_norm_training.ts";

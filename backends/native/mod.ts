@@ -22,6 +22,7 @@ import type { Registration } from "../types.ts";
 import { libraryPathsFromEnv, type NativeLibrary, openNativeLibrary } from "./_library.ts";
 import { nativeKernels, RELU_GRAD_KERNEL } from "./_kernels.ts";
 import { tuneMalloc } from "./_malloc.ts";
+import { useFusedBatchNorm } from "../../kernels/batch_norm_training.ts";
 
 /** The TensorFlow.js backend name the native backend registers under. */
 export const NATIVE_BACKEND_NAME = "graft-native";
@@ -86,6 +87,7 @@ function install(lib: NativeLibrary): void {
     (backend as unknown as { firstUse: boolean }).firstUse = false;
     return backend;
   }, 0);
+  useFusedBatchNorm(NATIVE_BACKEND_NAME);
 }
 
 /**

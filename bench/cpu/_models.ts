@@ -15,15 +15,21 @@ import {
 } from "../../dsl/mod.ts";
 
 /** Benchmark model names, shared with `torch_bench.py`. */
-export type BenchModel = "cifar_vgg16" | "seed_recipe" | "small_cnn";
+export type BenchModel = "cifar_vgg16" | "cifar_vgg16_bn" | "seed_recipe" | "small_cnn";
 
 /** Every benchmark model, in the order they run. */
-export const BENCH_MODELS: readonly BenchModel[] = ["cifar_vgg16", "seed_recipe", "small_cnn"];
+export const BENCH_MODELS: readonly BenchModel[] = [
+  "cifar_vgg16",
+  "cifar_vgg16_bn",
+  "seed_recipe",
+  "small_cnn",
+];
 
 /**
  * The Graft spec of a benchmark model.
  *
  * - `cifar_vgg16`: VGG16 features, then one 10-way dense layer (32x32 input gives 1x1x512).
+ * - `cifar_vgg16_bn`: the same with BatchNorm after every convolution (torchvision's vgg16_bn).
  * - `seed_recipe`: torchvision-layout VGG16 at 32x32 (adaptive pool to 7x7), head replaced with
  *   10 classes, `features` frozen.
  * - `small_cnn`: conv 32, relu, pool, conv 64, relu, pool, dense 10.
@@ -38,6 +44,9 @@ export function benchSpec(name: BenchModel): Spec {
     case "cifar_vgg16":
       return vgg16({ inputShape: [32, 32, 3] }).drop("avgpool").drop("classifier").insert(dense(10))
         .check() as unknown as Spec;
+    case "cifar_vgg16_bn":
+      return vgg16({ inputShape: [32, 32, 3], batchNorm: true }).drop("avgpool").drop("classifier")
+        .insert(dense(10)).check() as unknown as Spec;
     case "seed_recipe":
       return vgg16({ inputShape: [32, 32, 3] }).replaceHead(10).freeze("features")
         .check() as unknown as Spec;

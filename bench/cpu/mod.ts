@@ -27,6 +27,7 @@ export interface BenchRun {
 
 const STEPS: Record<BenchModel, [steps: number, warmup: number]> = {
   cifar_vgg16: [8, 2],
+  cifar_vgg16_bn: [8, 2],
   seed_recipe: [6, 2],
   small_cnn: [30, 3],
 };

@@ -2,7 +2,7 @@
 synthetic CIFAR-sized batches and prints one JSON line (images/s, peak RSS).
 
 Usage: python3 torch_bench.py MODEL BATCH STEPS WARMUP THREADS
-MODEL: cifar_vgg16 | seed_recipe | small_cnn
+MODEL: cifar_vgg16 | cifar_vgg16_bn | seed_recipe | small_cnn
 """
 import json
 import resource
@@ -17,6 +17,12 @@ import torchvision
 def cifar_vgg16():
     # VGG16 features, then one 10-way linear layer (32x32 input gives 1x1x512).
     vgg = torchvision.models.vgg16(weights=None)
+    return nn.Sequential(vgg.features, nn.Flatten(), nn.Linear(512, 10))
+
+
+def cifar_vgg16_bn():
+    # The same with BatchNorm after every convolution.
+    vgg = torchvision.models.vgg16_bn(weights=None)
     return nn.Sequential(vgg.features, nn.Flatten(), nn.Linear(512, 10))
 
 
@@ -43,7 +49,12 @@ def main():
     default_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = {"cifar_vgg16": cifar_vgg16, "seed_recipe": seed_recipe, "small_cnn": small_cnn}[name]()
+    model = {
+        "cifar_vgg16": cifar_vgg16,
+        "cifar_vgg16_bn": cifar_vgg16_bn,
+        "seed_recipe": seed_recipe,
+        "small_cnn": small_cnn,
+    }[name]()
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.SGD(params, lr=0.001, momentum=0.9)
