@@ -8,15 +8,21 @@
 
 /** Output and biased batch statistics of {@linkcode batchNormForward}. */
 export interface BatchNormForward {
+  /** The normalised, scaled and shifted input. */
   readonly y: Float32Array;
+  /** The batch mean per channel. */
   readonly mean: Float32Array;
+  /** The batch's biased variance per channel. */
   readonly variance: Float32Array;
 }
 
 /** Gradients of {@linkcode batchNormBackward}. */
 export interface BatchNormBackward {
+  /** Gradient with respect to the input. */
   readonly dx: Float32Array;
+  /** Gradient with respect to the scale. */
   readonly dgamma: Float32Array;
+  /** Gradient with respect to the shift. */
   readonly dbeta: Float32Array;
 }
 

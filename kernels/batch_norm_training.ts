@@ -1,5 +1,35 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { batchNormBackward, batchNormForward } from "./_batch_norm_math.ts";
+import {
+  type BatchNormBackward,
+  batchNormBackward,
+  type BatchNormForward,
+  batchNormForward,
+} from "./_batch_norm_math.ts";
+
+export type { BatchNormBackward, BatchNormForward } from "./_batch_norm_math.ts";
+
+/**
+ * A faster implementation of the fused kernels' arithmetic (a native library's), tried first;
+ * returning undefined falls back to Graft's loops.
+ */
+export interface BatchNormImplementation {
+  /** Output and biased batch statistics of `x` viewed as `[rows, gamma.length]`. */
+  forward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    epsilon: number,
+  ): BatchNormForward | undefined;
+  /** Gradients with respect to `x`, `gamma` and `beta`, the batch statistics included. */
+  backward(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    epsilon: number,
+  ): BatchNormBackward | undefined;
+}
 
 /** Kernel: batch statistics and normalised output (`x`, `gamma`, `beta`; attr `epsilon`). */
 export const BATCH_NORM_TRAIN_KERNEL = "GraftBatchNormTrain";
@@ -25,7 +55,8 @@ function make(backend: unknown, shape: number[], v: Float32Array): tf.TensorInfo
  * Registers Graft's fused training-mode batch normalisation kernels on a CPU-style backend (one
  * that keeps tensors as typed arrays, such as `graft-native`). Layers then normalise in one
  * kernel forward and one backward instead of TensorFlow.js's dozen (moments, broadcasts, tiles
- * and divisions). Returns false when the backend is not registered.
+ * and divisions). `implementation`, when given, computes first (Graft's loops take over where it
+ * returns undefined). Returns false when the backend is not registered.
  *
  * @example
  * ```ts
@@ -33,7 +64,10 @@ function make(backend: unknown, shape: number[], v: Float32Array): tf.TensorInfo
  * useFusedBatchNorm("graft-native");
  * ```
  */
-export function useFusedBatchNorm(backendName: string): boolean {
+export function useFusedBatchNorm(
+  backendName: string,
+  implementation?: BatchNormImplementation,
+): boolean {
   if (tf.findBackendFactory(backendName) === null) return false;
   if (tf.getKernel(BATCH_NORM_TRAIN_KERNEL, backendName)) return true;
   tf.registerKernel({
@@ -42,12 +76,13 @@ export function useFusedBatchNorm(backendName: string): boolean {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const x = inputs["x"]!, gamma = inputs["gamma"]!, beta = inputs["beta"]!;
       const epsilon = Number((attrs as { epsilon: number }).epsilon);
-      const r = batchNormForward(
+      const args = [
         values(backend, x),
         values(backend, gamma),
         values(backend, beta),
         epsilon,
-      );
+      ] as const;
+      const r = implementation?.forward(...args) ?? batchNormForward(...args);
       return [
         make(backend, x.shape, r.y),
         make(backend, gamma.shape, r.mean),
@@ -63,14 +98,15 @@ export function useFusedBatchNorm(backendName: string): boolean {
         (k) => inputs[k]!,
       ) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
       const epsilon = Number((attrs as { epsilon: number }).epsilon);
-      const r = batchNormBackward(
+      const args = [
         values(backend, dy),
         values(backend, x),
         values(backend, gamma),
         values(backend, mean),
         values(backend, variance),
         epsilon,
-      );
+      ] as const;
+      const r = implementation?.backward(...args) ?? batchNormBackward(...args);
       return [
         make(backend, x.shape, r.dx),
         make(backend, gamma.shape, r.dgamma),

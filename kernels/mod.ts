@@ -16,6 +16,9 @@ export { restoreSmallConv, useSmallConvIm2col } from "./use_small_conv_im2col.ts
 export {
   BATCH_NORM_GRAD_KERNEL,
   BATCH_NORM_TRAIN_KERNEL,
+  type BatchNormBackward,
+  type BatchNormForward,
+  type BatchNormImplementation,
   batchNormTraining,
   type BatchNormTrainingResult,
   hasFusedBatchNorm,

@@ -13,6 +13,7 @@ import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "../backends/
 import { reluGrad } from "../backends/native/_elementwise.ts";
 import { sumOuter, sumOuterGemm } from "../backends/native/_reduce.ts";
 import { tuneMalloc } from "../backends/native/_malloc.ts";
+import { batchNormBackward, batchNormForward } from "../kernels/_batch_norm_math.ts";
 import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
 import { randomValues, relativeError, requireNative } from "./_native_compare.ts";
 
@@ -200,4 +201,24 @@ Deno.test("the ReLU gradient runs as one native kernel on native and is unchange
   assert.equal(names.includes("Step"), false);
   const got = tf.grad((v: tf.Tensor) => tf.mul(tf.relu(v), dyn))(xn);
   assert.deepEqual([...got.dataSync()], [0, 0, 0, 4, 5]);
+});
+
+Deno.test("oneDNN batch normalisation matches the loops forward and backward", () => {
+  const { primitives } = opened();
+  for (const [rows, c] of [[120, 7], [64 * 16, 32], [5, 3]] as const) {
+    const x = randomValues(rows * c, rows).map((v, i) => v * 3 + (i % c));
+    const gamma = randomValues(c, 2), beta = randomValues(c, 3), dy = randomValues(rows * c, 4);
+    const got = primitives.batchNorm.forward(x, gamma, beta, 1e-5);
+    assert.ok(got, `forward ran on oneDNN: ${rows}x${c}`);
+    const want = batchNormForward(x, gamma, beta, 1e-5);
+    assert.ok(relativeError(got.y, want.y) < 1e-4, "y");
+    assert.ok(relativeError(got.mean, want.mean) < 1e-5, "mean");
+    assert.ok(relativeError(got.variance, want.variance) < 1e-4, "variance");
+    const g = primitives.batchNorm.backward(dy, x, gamma, want.mean, want.variance, 1e-5);
+    assert.ok(g, `backward ran on oneDNN: ${rows}x${c}`);
+    const w = batchNormBackward(dy, x, gamma, want.mean, want.variance, 1e-5);
+    assert.ok(relativeError(g.dx, w.dx) < 1e-4, "dx");
+    assert.ok(relativeError(g.dgamma, w.dgamma) < 1e-4, "dgamma");
+    assert.ok(relativeError(g.dbeta, w.dbeta) < 1e-4, "dbeta");
+  }
 });

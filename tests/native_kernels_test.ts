@@ -232,3 +232,27 @@ Deno.test("native kernels fall back to cpu for int32 inputs", async () => {
   );
   assert.deepEqual(m, [[1, 2], [3, 4]]);
 });
+
+Deno.test("native batch norm with fixed statistics matches cpu, with and without scale and offset", async () => {
+  await requireNative();
+  const seed = Math.floor(Math.random() * 1e6);
+  await assertSameOnBoth(`batchNorm seed ${seed}`, () => {
+    const x = tf.tensor4d(randomValues(2 * 5 * 4 * 7, seed), [2, 5, 4, 7]);
+    const p = (k: number, shape: number[] = [7]) =>
+      tf.tensor(randomValues(7, seed + k).map((v) => v + 1.5), shape);
+    return [
+      tf.batchNorm(x, p(1), p(2), p(3), p(4), 1e-5),
+      tf.batchNorm(x, p(1), p(2), undefined, undefined, 1e-3),
+      tf.batchNorm(
+        x,
+        p(1, [1, 1, 1, 7]),
+        p(2, [1, 1, 1, 7]),
+        p(3, [1, 1, 1, 7]),
+        p(4, [1, 1, 1, 7]),
+        1e-5,
+      ),
+      tf.batchNorm(x, tf.scalar(0.5), tf.scalar(2), tf.scalar(1), tf.scalar(3), 1e-5),
+      tf.batchNorm(tf.tensor2d(randomValues(6 * 7, seed + 9), [6, 7]), p(1), p(2), p(3), p(4)),
+    ];
+  });
+});

@@ -129,3 +129,22 @@ export function reluGrad(x: Float32Array, dy: Float32Array): Float32Array {
   }
   return out;
 }
+
+/**
+ * `y = x * a + b` per channel, `x` viewed as `[rows, a.length]`: batch normalisation with fixed
+ * statistics once they are folded into a scale and a shift.
+ *
+ * @example
+ * ```ts
+ * channelAffine(new Float32Array([1, 2, 3, 4]), new Float32Array([2, 3]), new Float32Array([1, 0]));
+ * // [3, 6, 7, 12]
+ * ```
+ */
+export function channelAffine(x: Float32Array, a: Float32Array, b: Float32Array): Float32Array {
+  const c = a.length;
+  const y = new Float32Array(x.length);
+  for (let base = 0; base < x.length; base += c) {
+    for (let j = 0; j < c; j++) y[base + j] = x[base + j]! * a[j]! + b[j]!;
+  }
+  return y;
+}

@@ -26,7 +26,15 @@ import {
 } from "./_conv.ts";
 import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "./_pool.ts";
 import { GEMM_SUM_MIN_ELEMENTS, sumInner, sumOuter, sumOuterGemm } from "./_reduce.ts";
-import { type BinaryOp, binaryRepeat, relu, reluGrad, repeatsOver, step } from "./_elementwise.ts";
+import {
+  type BinaryOp,
+  binaryRepeat,
+  channelAffine,
+  relu,
+  reluGrad,
+  repeatsOver,
+  step,
+} from "./_elementwise.ts";
 
 /** The native backend's own kernel for the ReLU gradient (inputs `x` and `dy`). */
 export const RELU_GRAD_KERNEL = "GraftReluGrad";
@@ -367,6 +375,33 @@ export function nativeKernels(
       const x = f32(backend, xi);
       const alpha = Number((args.attrs ?? {})["alpha"] ?? 0);
       return x && backend.makeTensorInfo(xi.shape, "float32", step(x, alpha));
+    }),
+    def("FusedBatchNorm", (args) => {
+      const backend = be(args);
+      const xi = args.inputs["x"]!;
+      const x = f32(backend, xi);
+      const c = xi.shape.at(-1);
+      if (!x || c === undefined || c === 0) return undefined;
+      // Each parameter: c values along the last axis, one value, or absent (scale 1, offset 0).
+      const param = (name: string, absent: number) => {
+        const t = args.inputs[name];
+        if (!t) return new Float32Array(c).fill(absent);
+        const v = f32(backend, t);
+        const trailing = t.shape.every((d, i) => d === 1 || i === t.shape.length - 1);
+        if (!v || !trailing) return undefined;
+        if (v.length === c) return v;
+        return v.length === 1 ? new Float32Array(c).fill(v[0]!) : undefined;
+      };
+      const mean = param("mean", 0), variance = param("variance", 1);
+      const scale = param("scale", 1), offset = param("offset", 0);
+      if (!mean || !variance || !scale || !offset) return undefined;
+      const eps = Number((args.attrs ?? {})["varianceEpsilon"] ?? 0.001);
+      const a = new Float32Array(c), b = new Float32Array(c);
+      for (let j = 0; j < c; j++) {
+        a[j] = scale[j]! / Math.sqrt(variance[j]! + eps);
+        b[j] = offset[j]! - mean[j]! * a[j]!;
+      }
+      return backend.makeTensorInfo(xi.shape, "float32", channelAffine(x, a, b));
     }),
     def("Add", (args) => binary(args, "add")),
     def("Sub", (args) => binary(args, "sub")),

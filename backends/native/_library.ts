@@ -1,12 +1,13 @@
 /**
  * Finds and opens the native libraries behind the `native` backend: oneDNN (`libdnnl.so.2`) and
  * OpenBLAS (`libopenblas.so.0`) or Apple's Accelerate, through Deno FFI. Either one gives a
- * row-major single-precision GEMM; oneDNN also gives its convolution, pooling and ReLU
+ * row-major single-precision GEMM; oneDNN also gives its convolution, pooling, ReLU-gradient and batch-norm
  * primitives. Nothing of our own is compiled.
  *
  * @module
  */
 import { DNNL_PRIMITIVE_SYMBOLS, DnnlContext } from "./_dnnl.ts";
+import { DnnlBatchNorm } from "./_dnnl_batch_norm.ts";
 import { DnnlConvolutions } from "./_dnnl_conv.ts";
 import { DnnlMaxPool } from "./_dnnl_pool.ts";
 import { DnnlReluGrad } from "./_dnnl_relu.ts";
@@ -50,8 +51,8 @@ export interface LibraryPaths {
   /** Which GEMM to prefer when both load: `dnnl` (default) or `blas` (env `GRAFT_GEMM`). */
   readonly prefer?: string | undefined;
   /**
-   * How the heavy kernels run with oneDNN loaded: `dnnl` (its convolution, max-pooling and
-   * ReLU-gradient primitives; the default) or `gemm` (Graft's GEMM lowerings and loops; env
+   * How the heavy kernels run with oneDNN loaded: `dnnl` (its convolution, max-pooling,
+   * ReLU-gradient and batch-normalisation primitives; the default) or `gemm` (Graft's GEMM lowerings and loops; env
    * `GRAFT_PRIMITIVES`).
    */
   readonly primitives?: string | undefined;
@@ -65,6 +66,8 @@ export interface NativePrimitives {
   readonly maxPool: DnnlMaxPool;
   /** The ReLU gradient. */
   readonly reluGrad: DnnlReluGrad;
+  /** Batch normalisation in training. */
+  readonly batchNorm: DnnlBatchNorm;
 }
 
 /** The outcome of {@linkcode openNativeLibrary}. */
@@ -238,6 +241,7 @@ function openPrimitives(path: string): NativePrimitives | undefined {
       convolutions: new DnnlConvolutions(context),
       maxPool: new DnnlMaxPool(context),
       reluGrad: new DnnlReluGrad(context),
+      batchNorm: new DnnlBatchNorm(context),
     };
   } catch {
     return undefined;

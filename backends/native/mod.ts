@@ -43,6 +43,7 @@ export const NATIVE_KERNEL_NAMES: readonly string[] = Object.freeze([
   "Sub",
   "Multiply",
   "Sum",
+  "FusedBatchNorm",
 ]);
 
 let registration: Promise<Registration> | undefined;
@@ -87,7 +88,7 @@ function install(lib: NativeLibrary): void {
     (backend as unknown as { firstUse: boolean }).firstUse = false;
     return backend;
   }, 0);
-  useFusedBatchNorm(NATIVE_BACKEND_NAME);
+  useFusedBatchNorm(NATIVE_BACKEND_NAME, lib.primitives?.batchNorm);
 }
 
 /**
