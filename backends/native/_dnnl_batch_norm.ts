@@ -12,6 +12,7 @@ import {
   type DnnlContext,
   type MemoryDesc,
   OP_DESC_BYTES,
+  PrimitiveCache,
 } from "./_dnnl.ts";
 
 interface Entry {
@@ -33,7 +34,7 @@ const MAX_ENTRIES = 64;
  */
 export class DnnlBatchNorm {
   readonly #dnnl: DnnlContext;
-  readonly #entries = new Map<string, Entry | null>();
+  readonly #entries: PrimitiveCache<Entry>;
 
   /**
    * @example
@@ -43,6 +44,10 @@ export class DnnlBatchNorm {
    */
   constructor(dnnl: DnnlContext) {
     this.#dnnl = dnnl;
+    this.#entries = new PrimitiveCache(MAX_ENTRIES, (e) => {
+      dnnl.release(e.forward);
+      dnnl.release(e.backward);
+    });
   }
 
   /** Output, batch mean and biased variance; undefined when oneDNN cannot run the shape. */
@@ -83,27 +88,7 @@ export class DnnlBatchNorm {
 
   #entry(rows: number, c: number, epsilon: number): Entry | null {
     if (!Number.isInteger(rows) || rows === 0 || c === 0) return null;
-    const key = `${rows},${c},${epsilon}`;
-    let e = this.#entries.get(key);
-    if (e === undefined) {
-      if (this.#entries.size >= MAX_ENTRIES) this.#clear();
-      try {
-        e = this.#make(rows, c, epsilon);
-      } catch {
-        e = null;
-      }
-      this.#entries.set(key, e);
-    }
-    return e;
-  }
-
-  #clear(): void {
-    for (const e of this.#entries.values()) {
-      if (!e) continue;
-      this.#dnnl.release(e.forward);
-      this.#dnnl.release(e.backward);
-    }
-    this.#entries.clear();
+    return this.#entries.get(`${rows},${c},${epsilon}`, () => this.#make(rows, c, epsilon));
   }
 
   #make(rows: number, c: number, epsilon: number): Entry | null {

@@ -15,30 +15,21 @@ import {
   dnnlDims as dims,
   type MemoryDesc,
   OP_DESC_BYTES,
+  PrimitiveCache,
 } from "./_dnnl.ts";
 
 /** Distinct geometries kept before the cache is emptied (new batch sizes add entries). */
 const MAX_ENTRIES = 96;
 
-interface ForwardEntry {
+/** One convolution primitive and the reorder between its filter layout and HWIO. */
+interface ConvEntry {
   readonly conv: BoundPrimitive;
   readonly reorder: BoundPrimitive | undefined;
+  /** Floats of the filter in the primitive's layout (the scratch it needs). */
   readonly weightFloats: number;
 }
 
-interface BackwardDataEntry {
-  readonly conv: BoundPrimitive;
-  readonly reorder: BoundPrimitive | undefined;
-  readonly weightFloats: number;
-}
-
-interface BackwardFilterEntry {
-  readonly conv: BoundPrimitive;
-  readonly reorder: BoundPrimitive | undefined;
-  readonly weightFloats: number;
-}
-
-type Entry = ForwardEntry | BackwardDataEntry | BackwardFilterEntry | null;
+type Entry = ConvEntry | null;
 
 /** Shapes and steps of one convolution in oneDNN's terms. */
 interface Described {
@@ -65,7 +56,7 @@ interface Described {
  */
 export class DnnlConvolutions {
   readonly #dnnl: DnnlContext;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: PrimitiveCache<ConvEntry>;
   readonly #hints = new Map<string, Deno.PointerValue | undefined>();
   readonly #described = new Map<string, Described>();
   #scratch = new Float32Array(0);
@@ -79,12 +70,16 @@ export class DnnlConvolutions {
    */
   constructor(dnnl: DnnlContext) {
     this.#dnnl = dnnl;
+    this.#entries = new PrimitiveCache(MAX_ENTRIES, (e) => {
+      dnnl.release(e.conv);
+      if (e.reorder) dnnl.release(e.reorder);
+    });
   }
 
   /** Implementations chosen so far, by cache key (for diagnostics and tests). */
   implementations(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const [k, e] of this.#entries) if (e) out.set(k, e.conv.impl);
+    for (const [k, e] of this.#entries.entries()) if (e) out.set(k, e.conv.impl);
     return out;
   }
 
@@ -97,9 +92,7 @@ export class DnnlConvolutions {
     activation: FusedActivation,
   ): Float32Array | undefined {
     const key = `f${bias ? "b" : ""}${activation === "relu" ? "r" : ""}:${geometryKey(g)}`;
-    const e = this.#entry(key, () => this.#makeForward(g, bias !== null, activation)) as
-      | ForwardEntry
-      | null;
+    const e = this.#entries.get(key, () => this.#makeForward(g, bias !== null, activation));
     if (!e) return undefined;
     const y = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
     const wb = this.#weights(e, w);
@@ -111,7 +104,7 @@ export class DnnlConvolutions {
   /** The input gradient `dx` from `dy` and the filter, or undefined when unsupported. */
   backwardData(g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array | undefined {
     const key = `d:${geometryKey(g)}`;
-    const e = this.#entry(key, () => this.#makeBackwardData(g)) as BackwardDataEntry | null;
+    const e = this.#entries.get(key, () => this.#makeBackwardData(g));
     if (!e) return undefined;
     const dx = new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
     const wb = this.#weights(e, w);
@@ -122,7 +115,7 @@ export class DnnlConvolutions {
   /** The filter gradient `dw` (HWIO) from `x` and `dy`, or undefined when unsupported. */
   backwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array | undefined {
     const key = `w:${geometryKey(g)}`;
-    const e = this.#entry(key, () => this.#makeBackwardFilter(g)) as BackwardFilterEntry | null;
+    const e = this.#entries.get(key, () => this.#makeBackwardFilter(g));
     if (!e) return undefined;
     const dw = new Float32Array(g.filterHeight * g.filterWidth * g.inChannels * g.outChannels);
     if (!e.reorder) {
@@ -136,7 +129,7 @@ export class DnnlConvolutions {
   }
 
   /** The filter in the primitive's layout: `w` itself or its reorder into the scratch. */
-  #weights(e: ForwardEntry | BackwardDataEntry, w: Float32Array): Float32Array {
+  #weights(e: ConvEntry, w: Float32Array): Float32Array {
     if (!e.reorder) return w;
     const blocked = this.#scratchOf(e.weightFloats);
     this.#dnnl.execute(e.reorder, [w, blocked]);
@@ -146,29 +139,6 @@ export class DnnlConvolutions {
   #scratchOf(floats: number): Float32Array {
     if (this.#scratch.length < floats) this.#scratch = new Float32Array(floats);
     return this.#scratch;
-  }
-
-  #entry(key: string, make: () => Entry): Entry {
-    let e = this.#entries.get(key);
-    if (e === undefined) {
-      if (this.#entries.size >= MAX_ENTRIES) this.#clear();
-      try {
-        e = make();
-      } catch {
-        e = null;
-      }
-      this.#entries.set(key, e);
-    }
-    return e;
-  }
-
-  #clear(): void {
-    for (const e of this.#entries.values()) {
-      if (!e) continue;
-      this.#dnnl.release(e.conv);
-      if (e.reorder) this.#dnnl.release(e.reorder);
-    }
-    this.#entries.clear();
   }
 
   #describe(g: ConvGeometry): Described {

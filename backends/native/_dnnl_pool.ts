@@ -15,6 +15,7 @@ import {
   dnnlDims,
   type MemoryDesc,
   OP_DESC_BYTES,
+  PrimitiveCache,
 } from "./_dnnl.ts";
 
 interface PoolEntry {
@@ -38,7 +39,7 @@ const MAX_ENTRIES = 64;
  */
 export class DnnlMaxPool {
   readonly #dnnl: DnnlContext;
-  readonly #entries = new Map<string, PoolEntry | null>();
+  readonly #entries: PrimitiveCache<PoolEntry>;
   readonly #workspaces = new WeakMap<Float32Array, Uint8Array>();
 
   /**
@@ -49,11 +50,15 @@ export class DnnlMaxPool {
    */
   constructor(dnnl: DnnlContext) {
     this.#dnnl = dnnl;
+    this.#entries = new PrimitiveCache(MAX_ENTRIES, (e) => {
+      dnnl.release(e.forward);
+      dnnl.release(e.backward);
+    });
   }
 
   /** The pooled output, or undefined when oneDNN has no implementation for the geometry. */
   forward(g: PoolGeometry, x: Float32Array): Float32Array | undefined {
-    const e = this.#entry(g);
+    const e = this.#entries.get(geometryKey(g), () => this.#make(g));
     if (!e) return undefined;
     const y = new Float32Array(g.batch * g.outHeight * g.outWidth * g.channels);
     const ws = new Uint8Array(e.workspaceBytes);
@@ -68,35 +73,11 @@ export class DnnlMaxPool {
    */
   backward(g: PoolGeometry, dy: Float32Array, y: Float32Array): Float32Array | undefined {
     const ws = this.#workspaces.get(y);
-    const e = ws && this.#entries.get(geometryKey(g));
+    const e = ws && this.#entries.peek(geometryKey(g));
     if (!ws || !e || ws.length !== e.workspaceBytes) return undefined;
     const dx = new Float32Array(g.batch * g.inHeight * g.inWidth * g.channels);
     this.#dnnl.execute(e.backward, [dy, dx, ws]);
     return dx;
-  }
-
-  #entry(g: PoolGeometry): PoolEntry | null {
-    const key = geometryKey(g);
-    let e = this.#entries.get(key);
-    if (e === undefined) {
-      if (this.#entries.size >= MAX_ENTRIES) this.#clear();
-      try {
-        e = this.#make(g);
-      } catch {
-        e = null;
-      }
-      this.#entries.set(key, e);
-    }
-    return e;
-  }
-
-  #clear(): void {
-    for (const e of this.#entries.values()) {
-      if (!e) continue;
-      this.#dnnl.release(e.forward);
-      this.#dnnl.release(e.backward);
-    }
-    this.#entries.clear();
   }
 
   #make(g: PoolGeometry): PoolEntry | null {

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { type BoundPrimitive, DNNL, type DnnlContext, OP_DESC_BYTES } from "./_dnnl.ts";
+import {
+  type BoundPrimitive,
+  DNNL,
+  type DnnlContext,
+  OP_DESC_BYTES,
+  PrimitiveCache,
+} from "./_dnnl.ts";
 
 /** Distinct sizes kept before the cache is emptied. */
 const MAX_ENTRIES = 64;
@@ -20,7 +26,7 @@ const MAX_ENTRIES = 64;
  */
 export class DnnlReluGrad {
   readonly #dnnl: DnnlContext;
-  readonly #entries = new Map<number, BoundPrimitive | null>();
+  readonly #entries: PrimitiveCache<BoundPrimitive>;
 
   /**
    * @example
@@ -30,31 +36,18 @@ export class DnnlReluGrad {
    */
   constructor(dnnl: DnnlContext) {
     this.#dnnl = dnnl;
+    this.#entries = new PrimitiveCache(MAX_ENTRIES, (p) => dnnl.release(p));
   }
 
   /** `dy` where `x > 0`, else 0; undefined when oneDNN cannot run it. */
   backward(x: Float32Array, dy: Float32Array): Float32Array | undefined {
     const n = x.length;
     if (n === 0 || dy.length !== n) return undefined;
-    let p = this.#entries.get(n);
-    if (p === undefined) {
-      if (this.#entries.size >= MAX_ENTRIES) this.#clear();
-      try {
-        p = this.#make(n);
-      } catch {
-        p = null;
-      }
-      this.#entries.set(n, p);
-    }
+    const p = this.#entries.get(String(n), () => this.#make(n));
     if (!p) return undefined;
     const dx = new Float32Array(n);
     this.#dnnl.execute(p, [x, dy, dx]);
     return dx;
-  }
-
-  #clear(): void {
-    for (const p of this.#entries.values()) if (p) this.#dnnl.release(p);
-    this.#entries.clear();
   }
 
   #make(n: number): BoundPrimitive | null {
