@@ -9,7 +9,8 @@ import {
   conv2dForward,
   type ConvGeometry,
 } from "../backends/native/_conv.ts";
-import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "../backends/native/_pool.ts";
+import { maxPoolBackward, maxPoolForward } from "../backends/native/_pool.ts";
+import { convGeometry, poolGeometry } from "../backends/native/_kernels.ts";
 import { reluGrad } from "../backends/native/_elementwise.ts";
 import { sumOuter, sumOuterGemm } from "../backends/native/_reduce.ts";
 import { tuneMalloc } from "../backends/native/_malloc.ts";
@@ -25,31 +26,14 @@ function opened() {
   return { gemm: r.lib.gemm, primitives: primitives as NativePrimitives, detail: r.lib.detail };
 }
 
-function convGeometry(
+function geometry(
   x: [number, number, number, number],
   f: [number, number, number, number],
   stride: number,
   pad: "same" | "valid",
   dilation = 1,
 ): ConvGeometry {
-  const i = backend_util.computeConv2DInfo(x, f, stride, dilation, pad);
-  return {
-    batch: i.batchSize,
-    inHeight: i.inHeight,
-    inWidth: i.inWidth,
-    inChannels: i.inChannels,
-    outHeight: i.outHeight,
-    outWidth: i.outWidth,
-    outChannels: i.outChannels,
-    filterHeight: i.filterHeight,
-    filterWidth: i.filterWidth,
-    strideHeight: i.strideHeight,
-    strideWidth: i.strideWidth,
-    dilationHeight: i.dilationHeight,
-    dilationWidth: i.dilationWidth,
-    padTop: i.padInfo.top,
-    padLeft: i.padInfo.left,
-  };
+  return convGeometry(backend_util.computeConv2DInfo(x, f, stride, dilation, pad));
 }
 
 const CASES: [
@@ -76,7 +60,7 @@ Deno.test("oneDNN convolutions agree with the GEMM lowerings forward and backwar
   const convs = primitives.convolutions;
   const seed = Math.floor(Math.random() * 1e6);
   for (const [xs, fs, stride, pad, dilation] of CASES) {
-    const g = convGeometry(xs, fs, stride, pad, dilation);
+    const g = geometry(xs, fs, stride, pad, dilation);
     const label = `${xs} * ${fs} stride ${stride} ${pad} dilation ${dilation} seed ${seed}`;
     const x = randomValues(xs.reduce((a, b) => a * b), seed);
     const w = randomValues(fs.reduce((a, b) => a * b), seed + 1);
@@ -115,20 +99,7 @@ Deno.test("oneDNN max pooling carries its workspace to the gradient and matches 
     ] as const
   ) {
     const info = backend_util.computePool2DInfo([...shape], k, s, 1, pad);
-    const g: PoolGeometry = {
-      batch: info.batchSize,
-      inHeight: info.inHeight,
-      inWidth: info.inWidth,
-      channels: info.inChannels,
-      outHeight: info.outHeight,
-      outWidth: info.outWidth,
-      filterHeight: info.filterHeight,
-      filterWidth: info.filterWidth,
-      strideHeight: info.strideHeight,
-      strideWidth: info.strideWidth,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-    };
+    const g = poolGeometry(info);
     // Rounding to quarters makes ties in most windows.
     const size = shape.reduce<number>((a, b) => a * b, 1);
     const x = randomValues(size, seed).map((v) => Math.round(v * 4) / 4);

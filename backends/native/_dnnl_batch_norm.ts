@@ -14,6 +14,11 @@ import {
   OP_DESC_BYTES,
   PrimitiveCache,
 } from "./_dnnl.ts";
+import type {
+  BatchNormBackward,
+  BatchNormForward,
+  BatchNormImplementation,
+} from "../../kernels/batch_norm_training.ts";
 
 interface Entry {
   readonly forward: BoundPrimitive;
@@ -32,7 +37,7 @@ const MAX_ENTRIES = 64;
  * const r = bn.forward(x, gamma, beta, 1e-5);
  * ```
  */
-export class DnnlBatchNorm {
+export class DnnlBatchNorm implements BatchNormImplementation {
   readonly #dnnl: DnnlContext;
   readonly #entries: PrimitiveCache<Entry>;
 
@@ -56,7 +61,7 @@ export class DnnlBatchNorm {
     gamma: Float32Array,
     beta: Float32Array,
     epsilon: number,
-  ): { y: Float32Array; mean: Float32Array; variance: Float32Array } | undefined {
+  ): BatchNormForward | undefined {
     const c = gamma.length;
     const e = this.#entry(x.length / c, c, epsilon);
     if (!e) return undefined;
@@ -74,7 +79,7 @@ export class DnnlBatchNorm {
     mean: Float32Array,
     variance: Float32Array,
     epsilon: number,
-  ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } | undefined {
+  ): BatchNormBackward | undefined {
     const c = gamma.length;
     const e = this.#entry(x.length / c, c, epsilon);
     if (!e) return undefined;

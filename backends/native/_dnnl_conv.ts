@@ -211,31 +211,48 @@ export class DnnlConvolutions {
     return r;
   }
 
-  #makeForward(g: ConvGeometry, withBias: boolean, activation: FusedActivation): Entry {
+  /**
+   * Binds a primitive descriptor's primitive (the filter argument in the layout it chose, from
+   * `query`) with the reorder to or from HWIO, then frees the descriptor.
+   */
+  #entryOf(
+    pd: Deno.PointerValue,
+    d: Described,
+    query: number,
+    args: (weights: MemoryDesc) => [number, MemoryDesc][],
+    toUser: boolean,
+  ): ConvEntry {
     const dnnl = this.#dnnl;
+    const weights = dnnl.queryMd(pd, query);
+    try {
+      const conv = dnnl.bind(pd, args(weights));
+      const reorder = this.#reorder(d.userWeights, weights, toUser);
+      return { conv, reorder, weightFloats: dnnl.sizeOf(weights) / 4 };
+    } finally {
+      dnnl.releaseDesc(pd);
+    }
+  }
+
+  #makeForward(g: ConvGeometry, withBias: boolean, activation: FusedActivation): Entry {
     const d = this.#describe(g);
     let attr: Deno.PointerValue = null;
-    if (activation === "relu") attr = this.#reluAttr ??= dnnl.reluAttr();
+    if (activation === "relu") attr = this.#reluAttr ??= this.#dnnl.reluAttr();
     const pd = this.#forwardDesc(g, withBias, attr);
     if (!pd) return null;
-    const weights = dnnl.queryMd(pd, DNNL.queryWeightsMd);
-    const args: [number, MemoryDesc][] = [[DNNL.argSrc, d.src], [DNNL.argWeights, weights]];
-    if (withBias) args.push([DNNL.argBias, d.bias]);
-    args.push([DNNL.argDst, d.dst]);
-    const conv = dnnl.bind(pd, args);
-    const reorder = this.#reorder(d.userWeights, weights, false);
-    const weightFloats = dnnl.sizeOf(weights) / 4;
-    dnnl.releaseDesc(pd);
-    return { conv, reorder, weightFloats };
+    return this.#entryOf(pd, d, DNNL.queryWeightsMd, (weights) => [
+      [DNNL.argSrc, d.src],
+      [DNNL.argWeights, weights],
+      ...(withBias ? [[DNNL.argBias, d.bias] as [number, MemoryDesc]] : []),
+      [DNNL.argDst, d.dst],
+    ], false);
   }
 
   #makeBackwardData(g: ConvGeometry): Entry {
-    const dnnl = this.#dnnl;
     const d = this.#describe(g);
     const hint = this.#hint(g);
     if (!hint) return null;
     const op = new Uint8Array(OP_DESC_BYTES);
-    const status = dnnl.symbols.dnnl_dilated_convolution_backward_data_desc_init(
+    const status = this.#dnnl.symbols.dnnl_dilated_convolution_backward_data_desc_init(
       op,
       DNNL.convolutionDirect,
       d.src.ptr,
@@ -246,28 +263,21 @@ export class DnnlConvolutions {
       d.padL,
       d.padR,
     );
-    if (status !== 0) return null;
-    const pd = dnnl.primitiveDesc(op, null, hint);
+    const pd = status === 0 ? this.#dnnl.primitiveDesc(op, null, hint) : undefined;
     if (!pd) return null;
-    const weights = dnnl.queryMd(pd, DNNL.queryWeightsMd);
-    const conv = dnnl.bind(pd, [
+    return this.#entryOf(pd, d, DNNL.queryWeightsMd, (weights) => [
       [DNNL.argDiffSrc, d.src],
       [DNNL.argWeights, weights],
       [DNNL.argDiffDst, d.dst],
-    ]);
-    const reorder = this.#reorder(d.userWeights, weights, false);
-    const weightFloats = dnnl.sizeOf(weights) / 4;
-    dnnl.releaseDesc(pd);
-    return { conv, reorder, weightFloats };
+    ], false);
   }
 
   #makeBackwardFilter(g: ConvGeometry): Entry {
-    const dnnl = this.#dnnl;
     const d = this.#describe(g);
     const hint = this.#hint(g);
     if (!hint) return null;
     const op = new Uint8Array(OP_DESC_BYTES);
-    const status = dnnl.symbols.dnnl_dilated_convolution_backward_weights_desc_init(
+    const status = this.#dnnl.symbols.dnnl_dilated_convolution_backward_weights_desc_init(
       op,
       DNNL.convolutionDirect,
       d.src.ptr,
@@ -279,19 +289,13 @@ export class DnnlConvolutions {
       d.padL,
       d.padR,
     );
-    if (status !== 0) return null;
-    const pd = dnnl.primitiveDesc(op, null, hint);
+    const pd = status === 0 ? this.#dnnl.primitiveDesc(op, null, hint) : undefined;
     if (!pd) return null;
-    const weights = dnnl.queryMd(pd, DNNL.queryDiffWeightsMd);
-    const conv = dnnl.bind(pd, [
+    return this.#entryOf(pd, d, DNNL.queryDiffWeightsMd, (weights) => [
       [DNNL.argSrc, d.src],
       [DNNL.argDiffWeights, weights],
       [DNNL.argDiffDst, d.dst],
-    ]);
-    const reorder = this.#reorder(d.userWeights, weights, true);
-    const weightFloats = dnnl.sizeOf(weights) / 4;
-    dnnl.releaseDesc(pd);
-    return { conv, reorder, weightFloats };
+    ], true);
   }
 }
 

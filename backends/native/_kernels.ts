@@ -49,7 +49,15 @@ function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32Array |
   return v instanceof Float32Array ? v : undefined;
 }
 
-function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
+/**
+ * The convolution geometry of TensorFlow.js's conv info.
+ *
+ * @example
+ * ```ts
+ * const g = convGeometry(backend_util.computeConv2DInfo([1, 8, 8, 3], [3, 3, 3, 4], 1, 1, "same"));
+ * ```
+ */
+export function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
   return {
     batch: info.batchSize,
     inHeight: info.inHeight,
@@ -64,6 +72,31 @@ function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
     strideWidth: info.strideWidth,
     dilationHeight: info.dilationHeight,
     dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * The pooling geometry of TensorFlow.js's pool info.
+ *
+ * @example
+ * ```ts
+ * const g = poolGeometry(backend_util.computePool2DInfo([1, 8, 8, 3], 2, 2, 1, "valid"));
+ * ```
+ */
+export function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    channels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
   };
@@ -240,7 +273,7 @@ export function nativeKernels(
     );
   };
 
-  const poolGeometry = (args: Args): PoolGeometry | undefined => {
+  const poolGeometryOf = (args: Args): PoolGeometry | undefined => {
     const { inputs } = args;
     const attrs: NamedAttrMap = args.attrs ?? {};
     const xi = inputs["x"] ?? inputs["input"];
@@ -253,20 +286,7 @@ export function nativeKernels(
       attrs["pad"] as "same",
       attrs["dimRoundingMode"] as "round" | undefined,
     );
-    return {
-      batch: info.batchSize,
-      inHeight: info.inHeight,
-      inWidth: info.inWidth,
-      channels: info.inChannels,
-      outHeight: info.outHeight,
-      outWidth: info.outWidth,
-      filterHeight: info.filterHeight,
-      filterWidth: info.filterWidth,
-      strideHeight: info.strideHeight,
-      strideWidth: info.strideWidth,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-    };
+    return poolGeometry(info);
   };
 
   const binary = (args: Args, op: BinaryOp): TensorInfo | undefined => {
@@ -343,7 +363,7 @@ export function nativeKernels(
     def("MaxPool", (args) => {
       const backend = be(args);
       const x = f32(backend, args.inputs["x"]);
-      const g = poolGeometry(args);
+      const g = poolGeometryOf(args);
       if (!x || !g) return undefined;
       return backend.makeTensorInfo(
         [g.batch, g.outHeight, g.outWidth, g.channels],
@@ -355,7 +375,7 @@ export function nativeKernels(
       const backend = be(args);
       const x = f32(backend, args.inputs["input"]), dy = f32(backend, args.inputs["dy"]);
       const y = f32(backend, args.inputs["output"]);
-      const g = poolGeometry(args);
+      const g = poolGeometryOf(args);
       if (!x || !dy || !g) return undefined;
       return backend.makeTensorInfo(
         args.inputs["input"]!.shape,
