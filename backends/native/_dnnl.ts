@@ -24,7 +24,6 @@ export const DNNL = {
   forwardTraining: 64,
   backward: 128,
   backwardData: 160,
-  backwardWeights: 192,
   convolutionDirect: 1,
   eltwiseRelu: 31,
   poolingMax: 511,
@@ -37,7 +36,6 @@ export const DNNL = {
   argDiffShift: 256,
   useScale: 0x8,
   useShift: 0x10,
-  querySrcMd: 129,
   queryWorkspaceMd: 135,
   argSrc: 1,
   argDst: 17,
@@ -199,7 +197,7 @@ export class DnnlStatusError extends Error {
    * ```
    */
   constructor(call: string, status: number) {
-    super(`oneDNN call failed: ${call} returned status ${status}`);
+    super(`Native oneDNN call failed: ${call} returned status ${status}`);
     this.name = "DnnlStatusError";
     this.status = status;
   }
@@ -221,8 +219,6 @@ export interface MemoryDesc {
 /** A created primitive with one memory object per argument, rebound to new data per call. */
 export interface BoundPrimitive {
   readonly primitive: Deno.PointerValue;
-  /** Argument kinds in call order (`DNNL.argSrc`, ...). */
-  readonly kinds: readonly number[];
   /** One memory object per argument. */
   readonly memories: readonly Deno.PointerValue[];
   /** The `dnnl_exec_arg_t` array handed to `dnnl_primitive_execute`. */
@@ -377,11 +373,16 @@ export class DnnlContext {
       execArgs[2 * i] = BigInt(kind);
       execArgs[2 * i + 1] = Deno.UnsafePointer.value(memories[i]!) as bigint;
     });
-    return { primitive, kinds: args.map(([k]) => k), memories, execArgs, impl };
+    return { primitive, memories, execArgs, impl };
   }
 
   /** Runs a bound primitive on `data` (one storage per argument, in `bind` order) and waits. */
   execute(p: BoundPrimitive, data: readonly Storage[]): void {
+    if (data.length !== p.memories.length) {
+      throw new RangeError(
+        `Invalid oneDNN arguments: expected ${p.memories.length}, received ${data.length}`,
+      );
+    }
     for (let i = 0; i < data.length; i++) {
       const status = this.#s.dnnl_memory_set_data_handle(
         p.memories[i]!,

@@ -136,8 +136,8 @@ export function reluGrad(x: Float32Array, dy: Float32Array): Float32Array {
  *
  * @example
  * ```ts
- * channelAffine(new Float32Array([1, 2, 3, 4]), new Float32Array([2, 3]), new Float32Array([1, 0]));
- * // [3, 6, 7, 12]
+ * const x = new Float32Array([1, 2, 3, 4]);
+ * channelAffine(x, new Float32Array([2, 3]), new Float32Array([1, 0])); // [3, 6, 7, 12]
  * ```
  */
 export function channelAffine(x: Float32Array, a: Float32Array, b: Float32Array): Float32Array {

@@ -1,8 +1,8 @@
 /**
  * Finds and opens the native libraries behind the `native` backend: oneDNN (`libdnnl.so.2`) and
  * OpenBLAS (`libopenblas.so.0`) or Apple's Accelerate, through Deno FFI. Either one gives a
- * row-major single-precision GEMM; oneDNN also gives its convolution, pooling, ReLU-gradient and batch-norm
- * primitives. Nothing of our own is compiled.
+ * row-major single-precision GEMM; oneDNN also gives its convolution, pooling, ReLU-gradient and
+ * batch-norm primitives. Nothing of our own is compiled.
  *
  * @module
  */
@@ -38,7 +38,7 @@ export interface NativeLibrary {
   readonly gemm: Gemm;
   /** oneDNN's primitives, when oneDNN is loaded and `GRAFT_PRIMITIVES` is not `gemm`. */
   readonly primitives?: NativePrimitives | undefined;
-  /** What was loaded, for the user (`oneDNN 2.6.3 sgemm (/usr/lib/...)`). */
+  /** What was loaded, for the user (`oneDNN 2.6.3 primitives and sgemm (libdnnl.so.2)`). */
   readonly detail: string;
 }
 
@@ -52,8 +52,8 @@ export interface LibraryPaths {
   readonly prefer?: string | undefined;
   /**
    * How the heavy kernels run with oneDNN loaded: `dnnl` (its convolution, max-pooling,
-   * ReLU-gradient and batch-normalisation primitives; the default) or `gemm` (Graft's GEMM lowerings and loops; env
-   * `GRAFT_PRIMITIVES`).
+   * ReLU-gradient and batch-normalisation primitives; the default) or `gemm` (Graft's GEMM
+   * lowerings and loops; env `GRAFT_PRIMITIVES`).
    */
   readonly primitives?: string | undefined;
 }
