@@ -8,7 +8,6 @@
 import {
   backend_util,
   broadcast_util,
-  getKernel,
   type KernelConfig,
   type KernelFunc,
   type NamedAttrMap,
@@ -18,10 +17,17 @@ import {
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeLibrary } from "./_library.ts";
 import {
+  applyOtherActivation,
+  channelBias,
+  convGeometry,
+  f32,
+  isNhwc,
+  poolGeometry,
+} from "./_kernel_args.ts";
+import {
   conv2dBackpropFilter,
   conv2dBackpropInput,
   conv2dForward,
-  type ConvGeometry,
   type FusedActivation,
 } from "./_conv.ts";
 import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "./_pool.ts";
@@ -36,112 +42,13 @@ import {
   step,
 } from "./_elementwise.ts";
 
+export { convGeometry, poolGeometry } from "./_kernel_args.ts";
+
 /** The native backend's own kernel for the ReLU gradient (inputs `x` and `dy`). */
 export const RELU_GRAD_KERNEL = "GraftReluGrad";
 
 type Args = Parameters<KernelFunc>[0];
 type Fallback = (args: Args) => TensorInfo | TensorInfo[];
-
-/** Float32 values of a tensor on this backend, or undefined when it holds anything else. */
-function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32Array | undefined {
-  if (!t || t.dtype !== "float32") return undefined;
-  const v = backend.data.get(t.dataId).values;
-  return v instanceof Float32Array ? v : undefined;
-}
-
-/**
- * The convolution geometry of TensorFlow.js's conv info.
- *
- * @example
- * ```ts
- * const g = convGeometry(backend_util.computeConv2DInfo([1, 8, 8, 3], [3, 3, 3, 4], 1, 1, "same"));
- * ```
- */
-export function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
-}
-
-/**
- * The pooling geometry of TensorFlow.js's pool info.
- *
- * @example
- * ```ts
- * const g = poolGeometry(backend_util.computePool2DInfo([1, 8, 8, 3], 2, 2, 1, "valid"));
- * ```
- */
-export function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    channels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
-}
-
-function isNhwc(attrs: NamedAttrMap): boolean {
-  const f = attrs["dataFormat"];
-  return f === undefined || f === "NHWC" || f === "channelsLast";
-}
-
-/** Applies a fused activation other than linear/relu through this backend's own kernels. */
-function applyOtherActivation(
-  backend: MathBackendCPU,
-  backendName: string,
-  x: TensorInfo,
-  activation: string,
-  alpha: TensorInfo | undefined,
-  leakyreluAlpha: unknown,
-): TensorInfo {
-  const names: Record<string, string> = {
-    relu6: "Relu6",
-    elu: "Elu",
-    sigmoid: "Sigmoid",
-    leakyrelu: "LeakyRelu",
-    prelu: "Prelu",
-  };
-  const name = names[activation];
-  const kernel = name === undefined ? undefined : getKernel(name, backendName);
-  if (!kernel) throw new Error(`Unknown fused activation: ${activation}`);
-  const inputs = activation === "prelu" ? { x, alpha: alpha! } : { x };
-  const attrs = activation === "leakyrelu" ? { alpha: leakyreluAlpha as number } : {};
-  const out = kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
-  backend.disposeIntermediateTensorInfo(x);
-  return out;
-}
-
-/** Bias values broadcast over the last axis of size n, or undefined when the shape is other. */
-function channelBias(backend: MathBackendCPU, bias: TensorInfo | undefined, n: number) {
-  if (!bias) return null;
-  const v = f32(backend, bias);
-  if (!v) return undefined;
-  if (v.length === n) return v;
-  if (v.length === 1) return new Float32Array(n).fill(v[0]!);
-  return undefined;
-}
 
 /**
  * Builds the overriding kernel configs for `backendName`, each falling back to `reference`
