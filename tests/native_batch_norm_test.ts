@@ -5,7 +5,7 @@ import { build } from "../compile/mod.ts";
 import { batchNorm, conv2d, dense, flatten, maxPool2d, relu, sequential } from "../dsl/mod.ts";
 import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
 import { batchNormBackward, batchNormForward } from "../kernels/_batch_norm_math.ts";
-import { hasFusedBatchNorm } from "../kernels/mod.ts";
+import { hasFusedBatchNorm, useFusedBatchNorm } from "../kernels/mod.ts";
 import { randomValues, relativeError, requireNative } from "./_native_compare.ts";
 
 /** One training call of a BatchNorm layer: output, dx, dgamma, dbeta, moving mean, moving var. */
@@ -123,4 +123,9 @@ Deno.test("a small VGG with BatchNorm built by Graft trains to the same losses o
   cpu.stats.forEach((v, i) => {
     assert.ok(Math.abs(native.stats[i]! - v) <= 1e-4 * Math.max(1, Math.abs(v)), `weight ${i}`);
   });
+});
+
+Deno.test("useFusedBatchNorm refuses a backend that is not registered", () => {
+  assert.equal(useFusedBatchNorm("no-such-backend"), false);
+  assert.equal(tf.getKernel("GraftBatchNormTrain", "no-such-backend"), undefined);
 });
