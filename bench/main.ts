@@ -1,12 +1,14 @@
 /**
  * Benchmark entry point: `deno task bench <suite> [options]`. Suites: `cpu` (native CPU
- * backend against PyTorch, bench/cpu/), `dsl` (bench/dsl.ts), `accuracy`
- * (time to accuracy on CIFAR-10, Graft against PyTorch, bench/accuracy/); the GPU run is bench/gpu/.
+ * backend against PyTorch, bench/cpu/), `profile` (one training step of a CPU benchmark model,
+ * kernel by kernel), `dsl` (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
+ * PyTorch, bench/accuracy/); the GPU run is bench/gpu/.
  *
  * @module
  */
 const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   cpu: async () => (await import("./cpu/mod.ts")).runCpuBench,
+  profile: async () => (await import("./cpu/profile.ts")).runProfile,
   dsl: async () => {
     const { benchDsl } = await import("./dsl.ts");
     return async () => console.log(await benchDsl());
