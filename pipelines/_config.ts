@@ -15,6 +15,7 @@ import {
   maxPool2d,
   relu,
   sequential,
+  smallVgg,
   type Spec,
   vgg11,
   vgg13,
@@ -193,32 +194,6 @@ export function layerFrom(v: unknown): Layer {
   }
 }
 
-/**
- * A small VGG-style network for quick CIFAR-10 runs: three stages of 3×3 convolutions (32, 64,
- * 128 filters) with ReLU and 2×2 max pooling, then a 10-way classifier.
- */
-export function smallVgg(inputShape: readonly [number, number, number], classes: number): Spec {
-  const c = (f: number) => conv2d(f, 3, { padding: 1 });
-  return sequential("small_vgg", inputShape, {
-    features: [
-      c(32),
-      relu(),
-      c(32),
-      relu(),
-      maxPool2d(2),
-      c(64),
-      relu(),
-      c(64),
-      relu(),
-      maxPool2d(2),
-      c(128),
-      relu(),
-      maxPool2d(2),
-    ],
-    classifier: [flatten(), dense(128), relu(), dense(classes)],
-  }) as unknown as Spec;
-}
-
 /** Builds the spec a config's model section describes; edit errors name the edit's key and line. */
 export function specFrom(
   config: PipelineConfig,
@@ -255,7 +230,7 @@ export function specFrom(
       ),
     ) as unknown as Spec;
   } else if (m.base === "small_vgg") {
-    spec = smallVgg(m.inputShape, m.classes ?? 10);
+    spec = smallVgg({ inputShape: m.inputShape, classes: m.classes ?? 10 });
   } else {
     spec = zoo[m.base]({
       ...opts,
