@@ -2,16 +2,13 @@
 // with the key and its line; then build the spec its model section describes.
 import { type Document, isMap, LineCounter, parseDocument } from "yaml";
 import {
-  adaptiveAvgPool2d,
-  avgPool2d,
-  batchNorm,
   block,
   conv2d,
   dense,
-  dropout,
   flatten,
-  globalAvgPool2d,
+  isOp,
   type Layer,
+  layer,
   maxPool2d,
   relu,
   sequential,
@@ -147,39 +144,13 @@ function lineOf(locator: Locator, path: readonly PropertyKey[]): { line?: number
   return line === undefined ? {} : { line };
 }
 
-/** A layer from its YAML form. */
+/** A layer from its YAML form (already checked by the config schema). */
 export function layerFrom(v: unknown): Layer {
-  const [op, o] = typeof v === "string"
-    ? [v, {} as Record<string, never>]
-    : Object.entries(v as Record<string, Record<string, never>>)[0]!;
-  // deno-lint-ignore no-explicit-any
-  const opts = (o ?? {}) as Record<string, any>;
-  const strip = (keys: string[]) =>
-    Object.fromEntries(Object.entries(opts).filter(([k]) => !keys.includes(k)));
-  switch (op) {
-    case "conv2d":
-      return conv2d(opts.filters, opts.kernelSize ?? 3, strip(["filters", "kernelSize"]));
-    case "dense":
-      return dense(opts.units, strip(["units"]));
-    case "relu":
-      return relu();
-    case "dropout":
-      return dropout(opts.rate ?? 0.5);
-    case "maxPool2d":
-      return maxPool2d(opts.poolSize ?? 2, strip(["poolSize"]));
-    case "avgPool2d":
-      return avgPool2d(opts.poolSize ?? 2, strip(["poolSize"]));
-    case "adaptiveAvgPool2d":
-      return adaptiveAvgPool2d(opts.outputSize);
-    case "globalAvgPool2d":
-      return globalAvgPool2d();
-    case "flatten":
-      return flatten();
-    case "batchNorm":
-      return batchNorm(opts);
-    default:
-      throw new Error(`Unknown layer ${op}`);
-  }
+  const [op, options] = typeof v === "string"
+    ? [v, {}]
+    : Object.entries(v as Record<string, unknown>)[0]!;
+  if (!isOp(op)) throw new Error(`Unknown layer ${op}`);
+  return layer(op, options ?? {});
 }
 
 /**
@@ -205,7 +176,7 @@ export function smallVgg(inputShape: readonly [number, number, number], classes:
       maxPool2d(2),
     ],
     classifier: [flatten(), dense(128), relu(), dense(classes)],
-  }) as unknown as Spec;
+  });
 }
 
 /** Builds the spec a config's model section describes; edit errors name the edit's key and line. */
@@ -242,7 +213,7 @@ export function specFrom(
       Object.fromEntries(
         Object.entries(m.layers).map(([g, ls]) => [g, ls.map(layerFrom)]),
       ),
-    ) as unknown as Spec;
+    );
   } else if (m.base === "small_vgg") {
     spec = smallVgg(m.inputShape, m.classes ?? 10);
   } else {
@@ -250,7 +221,7 @@ export function specFrom(
       ...opts,
       batchNorm: m.batchNorm,
       ...(m.weights !== null ? { weights: m.weights } : {}),
-    }) as unknown as Spec;
+    });
   }
   const problems: ConfigProblem[] = [];
   m.edits.forEach((edit, i) => {
