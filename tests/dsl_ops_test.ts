@@ -126,10 +126,16 @@ Deno.test("a YAML dropout rate of 1 is a config error naming the key, its line a
   const e = thrown(() => parseConfig(text, "bad.yaml"));
   assert.ok(e instanceof ConfigError);
   assert.deepEqual(e.problems, [{
-    key: "model.layers.head[1].dropout.rate",
-    line: 7,
-    message: "expected a number in [0, 1), received 1",
+    step: "read config bad.yaml",
+    path: "model.layers.head[1].dropout.rate (line 7)",
+    expected: "a number in [0, 1)",
+    received: "1",
   }]);
+  assert.equal(e.exitCode, 2);
+  assert.match(
+    e.message,
+    /model\.layers\.head\[1\]\.dropout\.rate \(line 7\): expected a number in \[0, 1\), received 1$/,
+  );
   const { config, locator } = parseConfig(text.replace("rate: 1", "rate: 0.25"), "ok.yaml");
   const spec = specFrom(config, locator, "ok.yaml");
   const node = spec.node("head.1");
