@@ -219,7 +219,10 @@ async function fromUrl(url: string, o: LoadCifar10Options): Promise<Cifar10> {
     await Deno.remove(join(dir, BATCH_DIR), { recursive: true }).catch(() => {});
     if (!(e instanceof DataError)) throw e;
     throw new DataError(
-      [{ file: url, message: `is not a CIFAR-10 binary archive, so nothing was cached (${e.message})` }],
+      [{
+        file: url,
+        message: `is not a CIFAR-10 binary archive, so nothing was cached (${e.message})`,
+      }],
       "Cannot download CIFAR-10",
     );
   }
@@ -234,7 +237,10 @@ async function cached(file: string, dir: string, read: () => Promise<Cifar10>): 
   } catch (e) {
     if (!(e instanceof DataError)) throw e;
     throw new DataError(
-      [{ file, message: `is a bad cached copy (${e.message}): delete ${dir} to download it again` }],
+      [{
+        file,
+        message: `is a bad cached copy (${e.message}): delete ${dir} to download it again`,
+      }],
       "Cannot read CIFAR-10 data",
     );
   }

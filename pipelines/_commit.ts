@@ -22,7 +22,11 @@ export function bestEpoch(history: readonly EpochEndEvent[]): number | undefined
 }
 
 /** Points where tests kill the process (`GRAFT_CRASH_AT=point@epoch`). */
-export type CrashPoint = "checkpoint-write" | "between-checkpoints" | "before-metrics" | "after-metrics";
+export type CrashPoint =
+  | "checkpoint-write"
+  | "between-checkpoints"
+  | "before-metrics"
+  | "after-metrics";
 
 function crashAt(): { point: string; epoch: number } | undefined {
   let v: string | undefined;

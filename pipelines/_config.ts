@@ -153,7 +153,11 @@ export function parseConfig(
   if (model.success) {
     const data = configSchema.shape.data.safeParse((raw as { data?: unknown }).data);
     try {
-      specFrom({ model: model.data, data: { resize: data.success ? data.data.resize : null } }, locator, source);
+      specFrom(
+        { model: model.data, data: { resize: data.success ? data.data.resize : null } },
+        locator,
+        source,
+      );
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(...e.problems);

@@ -73,9 +73,10 @@ function checkConfig(config: PipelineConfig, spec: Spec, classes: number): void 
   if (units !== classes) {
     problems.push({
       key: "model",
-      message: `the model's head gives ${
-        units === undefined ? "no vector of class scores" : `${units} outputs`
-      } but CIFAR-10 has ${classes} classes: add "- replaceHead: ${classes}" to model.edits` +
+      message:
+        `the model's head gives ${
+          units === undefined ? "no vector of class scores" : `${units} outputs`
+        } but CIFAR-10 has ${classes} classes: add "- replaceHead: ${classes}" to model.edits` +
         ` (or set model.classes: ${classes})`,
     });
   }
@@ -102,11 +103,16 @@ async function fetchInputs(config: PipelineConfig, spec: Spec): Promise<Cifar10>
     : resolveWeights(spec.name, spec.weights).then(() => ({}), (error: unknown) => ({ error }));
   const [a, b] = await Promise.all([loading, weights]);
   const errors = [a, b].flatMap((r) => "error" in r ? [r.error] : []);
-  if (errors.length === 2 && errors.every((e) => e instanceof DataError || e instanceof WeightsError)) {
-    throw new DataError([
-      { file: "data", message: `: ${(errors[0] as Error).message}` },
-      { file: "weights", message: `: ${(errors[1] as Error).message}` },
-    ], "Cannot get the data and the weights (set data.path / --data and model.weights to local files)");
+  if (
+    errors.length === 2 && errors.every((e) => e instanceof DataError || e instanceof WeightsError)
+  ) {
+    throw new DataError(
+      [
+        { file: "data", message: `: ${(errors[0] as Error).message}` },
+        { file: "weights", message: `: ${(errors[1] as Error).message}` },
+      ],
+      "Cannot get the data and the weights (set data.path / --data and model.weights to local files)",
+    );
   }
   if (errors.length) throw errors[0];
   return (a as { data: Cifar10 }).data;

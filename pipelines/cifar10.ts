@@ -145,9 +145,9 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const code = exitCodeOf(e);
     const message = e instanceof Error ? e.message : String(e);
     io.stderr(
-      isGraftError(e) ? `${message}\n` : `Error: ${message}${
-        flags.debug ? "" : " (run with --debug for the stack trace)"
-      }\n`,
+      isGraftError(e)
+        ? `${message}\n`
+        : `Error: ${message}${flags.debug ? "" : " (run with --debug for the stack trace)"}\n`,
     );
     if (flags.debug && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
     return code;

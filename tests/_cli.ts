@@ -20,7 +20,10 @@ export async function cli(args: string[]): Promise<CliResult> {
 }
 
 /** Runs the CLI in a child process (so it can be killed), with extra environment variables. */
-export async function cliProcess(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export async function cliProcess(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   const cmd = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../pipelines/cifar10.ts", import.meta.url).pathname, ...args],
     env,

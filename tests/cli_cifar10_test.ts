@@ -101,7 +101,10 @@ Deno.test("missing data fails with a message naming the path", async () => {
     `${file}.run`,
   ]);
   assert.equal(code, 2);
-  assert.equal(err, "Cannot read CIFAR-10 data: /no/such/cifar does not exist: give a folder, a .tar.gz or a URL\n");
+  assert.equal(
+    err,
+    "Cannot read CIFAR-10 data: /no/such/cifar does not exist: give a folder, a .tar.gz or a URL\n",
+  );
   await assert.rejects(Deno.stat(`${file}.run`), Deno.errors.NotFound); // nothing was created
 });
 
@@ -163,7 +166,9 @@ Deno.test("a run writes its folder, prints JSON per epoch, takes flag overrides,
     ["best.safetensors", "last.safetensors"],
   );
   // After one epoch the best checkpoint is the last one: one file, two names.
-  const [best, last] = ["best", "last"].map((n) => Deno.statSync(`${out}/checkpoints/${n}.safetensors`));
+  const [best, last] = ["best", "last"].map((n) =>
+    Deno.statSync(`${out}/checkpoints/${n}.safetensors`)
+  );
   assert.equal(best!.ino, last!.ino);
 
   const second = await cli(["--resume", out, "--epochs", "2", "--json"]);

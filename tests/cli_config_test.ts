@@ -6,7 +6,10 @@ Deno.test("an empty config is refused: a config must name a model", async () => 
   const file = await writeConfig("");
   const { code, err } = await cli(["--config", file]);
   assert.equal(code, 2);
-  assert.match(err, /model: missing: a config must name a model, e\.g\. model: \{ base: vgg16 \}\n$/);
+  assert.match(
+    err,
+    /model: missing: a config must name a model, e\.g\. model: \{ base: vgg16 \}\n$/,
+  );
   const noBase = await cli(["--config", await writeConfig("model:\n  batchNorm: true\n")]);
   assert.match(noBase.err, /model\.base \(line 2\): missing: name the base model \(vgg11, /);
 });
@@ -42,7 +45,7 @@ Deno.test("a head that does not match the 10 classes is an error before anything
   assert.equal(code, 2);
   assert.equal(
     err,
-    'Cannot train this config: model: the model\'s head gives 1000 outputs but CIFAR-10 has 10 ' +
+    "Cannot train this config: model: the model's head gives 1000 outputs but CIFAR-10 has 10 " +
       'classes: add "- replaceHead: 10" to model.edits (or set model.classes: 10)\n',
   );
   await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
@@ -62,10 +65,15 @@ Deno.test("data.resize sets the model's input size, and a contradicting inputSha
   const { parseConfig, specFrom } = await import("../pipelines/_config.ts");
   const { config } = parseConfig("model:\n  base: vgg11\ndata:\n  resize: 64\n", "r.yaml");
   assert.deepEqual(specFrom(config, undefined, "r.yaml").inputShape, [64, 64, 3]);
-  const bad = await writeConfig(TINY.replace("  validation: 10\n", "  validation: 10\n  resize: 48\n"));
+  const bad = await writeConfig(
+    TINY.replace("  validation: 10\n", "  validation: 10\n  resize: 48\n"),
+  );
   const { code, err } = await cli(["--config", bad]);
   assert.equal(code, 2);
-  assert.match(err, /model\.inputShape \(line 4\): is \[32,32,3\] but data\.resize makes the images 48×48/);
+  assert.match(
+    err,
+    /model\.inputShape \(line 4\): is \[32,32,3\] but data\.resize makes the images 48×48/,
+  );
 });
 
 Deno.test("an unexpected error prints one line, and its stack only with --debug", async () => {
@@ -76,7 +84,12 @@ Deno.test("an unexpected error prints one line, and its stack only with --debug"
   await Deno.writeTextFile(blocker, "");
   const plain = await cli(["--config", file, "--data", data, "--out", `${blocker}/run`]);
   assert.notEqual(plain.code, 0);
-  assert.equal(plain.err.trim().split("\n").filter((l) => !l.startsWith("Backend ") && !l.startsWith("Data ")).length, 1, plain.err);
+  assert.equal(
+    plain.err.trim().split("\n").filter((l) => !l.startsWith("Backend ") && !l.startsWith("Data "))
+      .length,
+    1,
+    plain.err,
+  );
   assert.doesNotMatch(plain.err, /\n\s+at /);
   const debug = await cli(["--config", file, "--data", data, "--out", `${blocker}/run`, "--debug"]);
   assert.match(debug.err, /\n\s+at /);

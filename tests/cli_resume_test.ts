@@ -38,7 +38,9 @@ Deno.test("a kill at each point of an epoch's commit, then --resume: same weight
   const ref = await cli(args("reference"));
   assert.equal(ref.code, 0, ref.err);
   const expected = await weightsOf(`${dir}reference/checkpoints/last.safetensors`);
-  for (const point of ["checkpoint-write", "between-checkpoints", "before-metrics", "after-metrics"]) {
+  for (
+    const point of ["checkpoint-write", "between-checkpoints", "before-metrics", "after-metrics"]
+  ) {
     const out = `${dir}${point}`;
     const killed = await cliProcess(args(point), { GRAFT_CRASH_AT: `${point}@2` });
     assert.equal(killed.code, 137, `${point}: ${killed.err}`);
@@ -101,7 +103,10 @@ Deno.test("--epochs extends a run and says how the schedule continues", async ()
   assert.equal((await cli(args("run"))).code, 0);
   const r = await cli(["--resume", out, "--epochs", "2"]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.err, /Continuing to epoch 2 \(the run asked for 1\): the constant learning-rate schedule does not depend on the number of epochs/);
+  assert.match(
+    r.err,
+    /Continuing to epoch 2 \(the run asked for 1\): the constant learning-rate schedule does not depend on the number of epochs/,
+  );
   assert.deepEqual(metricsEpochs(out), [1, 2]);
   const { scheduleContinuation } = await import("../pipelines/_resume.ts");
   assert.equal(

@@ -30,7 +30,10 @@ Deno.test("a new run into a folder that holds a run is refused and changes nothi
   const before = await md5s(out);
   const again = await cli(args);
   assert.equal(again.code, 2);
-  assert.match(again.err, /^Invalid arguments: --out: .*run already holds a run \(checkpoints, config\.yaml, evaluation\.json, metrics\.jsonl, \.\.\.\): continue it with --resume/);
+  assert.match(
+    again.err,
+    /^Invalid arguments: --out: .*run already holds a run \(checkpoints, config\.yaml, evaluation\.json, metrics\.jsonl, \.\.\.\): continue it with --resume/,
+  );
   assert.deepEqual(await md5s(out), before);
 });
 
@@ -104,7 +107,10 @@ Deno.test("validation metrics come from the held-out images, the final evaluatio
   const { out, args } = await setup();
   const r = await cli([...args, "--validation", "10", "--json"]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.err, /30 training, 10 validation \(held out of the training images\), 6 test images/);
+  assert.match(
+    r.err,
+    /30 training, 10 validation \(held out of the training images\), 6 test images/,
+  );
   const ev = JSON.parse(await Deno.readTextFile(`${out}/evaluation.json`));
   assert.equal(ev.count, 6);
   assert.equal(ev.split, "test");
