@@ -88,8 +88,8 @@ function stamp(): string {
 }
 
 /**
- * Runs the CLI with `args` and returns the exit code: 0 on success, 1 when data or training
- * fails, 2 for bad flags or config.
+ * Runs the CLI with `args` and returns the exit code: 0 on success, 2 for bad input (flags,
+ * config, spec, data or weight files), 1 when a run that started fails (see `GraftError`).
  *
  * @example
  * ```ts ignore

@@ -24,7 +24,7 @@ export async function cliProcess(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<CliResult> {
-  const cmd = new Deno.Command(Deno.execPath(), {
+  const cmd = new Deno.Command("deno", {
     args: ["run", "-A", new URL("../pipelines/cifar10.ts", import.meta.url).pathname, ...args],
     env,
     stdout: "piped",
