@@ -48,17 +48,6 @@ async function entries(dir: string): Promise<string[] | undefined> {
   }
 }
 
-/** Whether a process with this id is alive (Linux: /proc; elsewhere assumed alive). */
-function alive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    return true;
-  }
-}
-
 /**
  * Checks that `dir` may receive a new run: it does not exist or is empty, or `overwrite` is set
  * (then it is emptied when the run starts). Throws a ConfigError naming `--out` otherwise.
@@ -78,7 +67,7 @@ export async function checkNewRunFolder(dir: string, overwrite: boolean): Promis
 export class RunFolder {
   readonly dir: string;
   readonly checkpoints: string;
-  #locked = false;
+  #lock: Deno.FsFile | undefined;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -93,7 +82,7 @@ export class RunFolder {
   static async open(dir: string, empty: boolean, log: (line: string) => void): Promise<RunFolder> {
     const folder = new RunFolder(dir);
     await Deno.mkdir(dir, { recursive: true });
-    await folder.#lock(log);
+    await folder.#takeLock(log);
     if (empty) {
       for (const name of (await entries(dir)) ?? []) {
         if (name !== LOCK_FILE) await Deno.remove(join(dir, name), { recursive: true });
@@ -103,43 +92,37 @@ export class RunFolder {
     return folder;
   }
 
-  async #lock(log: (line: string) => void): Promise<void> {
+  // An OS lock (flock) on run.lock: released by the kernel when the process dies, so a killed
+  // run never leaves a lock that blocks the next one; the file names the holder's PID.
+  async #takeLock(log: (line: string) => void): Promise<void> {
     const path = join(this.dir, LOCK_FILE);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await Deno.writeTextFile(path, `${Deno.pid}\n`, { createNew: true });
-        this.#locked = true;
-        return;
-      } catch (e) {
-        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-      }
-      const text = await Deno.readTextFile(path).catch(() => "");
-      const pid = Number.parseInt(text.trim(), 10);
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new ConfigError("from the command line", [{
-          key: "--out",
-          message: `${this.dir} is in use by process ${pid} (lock file ${path}): wait for it ` +
-            `to finish, or stop it`,
-        }]);
-      }
-      log(
-        `Removed a stale lock of process ${
-          Number.isInteger(pid) ? pid : `"${text.trim()}"`
-        } (no longer running) from ${path}\n`,
-      );
-      await Deno.remove(path).catch(() => {});
+    const file = await Deno.open(path, { read: true, write: true, create: true });
+    const previous = new TextDecoder().decode(await Deno.readFile(path)).trim();
+    if (!(await file.tryLock(true))) {
+      file.close();
+      throw new ConfigError("from the command line", [{
+        key: "--out",
+        message:
+          `${this.dir} is in use by process ${previous || "(unknown)"} (lock file ${path}): ` +
+          `wait for it to finish, or stop it`,
+      }]);
     }
-    throw new ConfigError("from the command line", [{
-      key: "--out",
-      message: `${this.dir}: cannot take the lock file ${path}`,
-    }]);
+    if (previous) {
+      log(`Removed a stale lock of process ${previous} (no longer running) from ${path}\n`);
+    }
+    await file.truncate(0);
+    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+    this.#lock = file;
   }
 
   /** Releases the lock (the folder stays). */
   async close(): Promise<void> {
-    if (!this.#locked) return;
-    this.#locked = false;
+    const file = this.#lock;
+    if (!file) return;
+    this.#lock = undefined;
     await Deno.remove(join(this.dir, LOCK_FILE)).catch(() => {});
+    await file.unlock().catch(() => {});
+    file.close();
   }
 
   /** Removes temporary files a killed run left behind; returns their names. */

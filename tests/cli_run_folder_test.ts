@@ -50,11 +50,15 @@ Deno.test("--overwrite empties the folder first", async () => {
 Deno.test("a folder locked by a live process is refused, naming the process", async () => {
   const { out, args } = await setup();
   await Deno.mkdir(out);
-  await Deno.writeTextFile(`${out}/run.lock`, `${Deno.ppid}\n`); // our parent: alive
+  // This test holds the OS lock, as a running process would.
+  using lock = await Deno.open(`${out}/run.lock`, { write: true, create: true });
+  assert.ok(await lock.tryLock(true));
+  await lock.write(new TextEncoder().encode("4242\n"));
   const r = await cli([...args, "--overwrite"]);
   assert.equal(r.code, 2);
-  assert.match(r.err, new RegExp(`is in use by process ${Deno.ppid} \\(lock file .*run\\.lock\\)`));
-  assert.equal(await Deno.readTextFile(`${out}/run.lock`), `${Deno.ppid}\n`);
+  assert.match(r.err, /is in use by process 4242 \(lock file .*run\.lock\): wait for it/);
+  assert.equal(await Deno.readTextFile(`${out}/run.lock`), "4242\n");
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["run.lock"]);
 });
 
 Deno.test("two runs at once into one folder: the second fails at once", async () => {
