@@ -4,6 +4,7 @@ import { BACKEND_NAMES } from "../backends/mod.ts";
 import { isOp, OP_NAMES, parseOpConfig } from "../dsl/mod.ts";
 
 const int = (min: number) => z.number().int().min(min);
+const pair = z.union([int(1), z.tuple([int(1), int(1)])]);
 
 /** A layer: `relu` or `{ conv2d: { filters: 32, kernelSize: 3, padding: 1 } }`, checked by the op table. */
 export const layerSchema = z.union([z.string(), z.record(z.string(), z.unknown())]).superRefine(
