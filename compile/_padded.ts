@@ -91,13 +91,11 @@ export class PaddedConv2D extends Conv2D {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
       const state = this as unknown as ConvState;
-      return tf.fused.conv2d({
-        x,
-        filter: state.kernel.read() as tf.Tensor4D,
-        strides: state.strides,
-        pad: explicit(this.explicitPadding),
-        ...(state.bias ? { bias: state.bias.read() } : {}),
-      });
+      const filter = state.kernel.read() as tf.Tensor4D;
+      const pad = explicit(this.explicitPadding);
+      // Without a bias the plain op: fused ops go through a custom gradient scope.
+      if (!state.bias) return tf.conv2d(x, filter, state.strides, pad);
+      return tf.fused.conv2d({ x, filter, strides: state.strides, pad, bias: state.bias.read() });
     });
   }
 
