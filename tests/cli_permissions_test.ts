@@ -96,6 +96,7 @@ train:
         ...flags,
         join(ROOT, "pipelines/cifar10.ts"),
         ...["--config", "tiny.yaml", "--data", data, "--backend", "cpu", "--out", "runs/tiny"],
+        ...["--validation", "0"],
       ],
       { cwd, env: { HOME: home } },
     );
@@ -140,10 +141,8 @@ Deno.test("the CLI runs from a remote URL, its built-in configs read without fil
       ], { cwd, env: { HOME: cwd } });
       // The flags are applied to the parsed config: their error means the config was read.
       const errors = r.stderr.split("\n").filter((l) => l && !l.startsWith("Download "));
-      assert.deepEqual(
-        errors,
-        ['Invalid config from the command line: --epochs: expected an integer >= 1, got "0"'],
-      );
+      assert.equal(errors.length, 1, r.stderr);
+      assert.match(errors[0]!, /--epochs: expected an integer >= 1, got "0"$/);
       assert.equal(r.code, 2);
     }
   } finally {
