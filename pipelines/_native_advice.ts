@@ -1,6 +1,7 @@
 // Said once before training when the native kernels will not run although the config lets Graft
 // choose: how much faster they would be here and the one line that installs them.
 import { registerNativeSync } from "../backends/native/mod.ts";
+import type { Registration } from "../backends/mod.ts";
 
 /** Training speed of the native backend over TensorFlow.js's reference CPU kernels. */
 export const NATIVE_SPEEDUP = {
@@ -18,9 +19,12 @@ export const NATIVE_INSTALL =
 
 /**
  * The advice for a run on `backend`, or undefined when native kernels will run (or the user
- * chose another backend on purpose).
+ * chose another backend on purpose). `register` opens the native libraries (tests pass their own).
  */
-export function nativeAdvice(backend: string): string | undefined {
+export function nativeAdvice(
+  backend: string,
+  register: () => Registration = registerNativeSync,
+): string | undefined {
   if (backend !== "auto") return undefined;
   const slower = `about ${NATIVE_SPEEDUP.times}× slower than the native kernels unless a GPU ` +
     `is found (${NATIVE_SPEEDUP.source})`;
@@ -28,7 +32,7 @@ export function nativeAdvice(backend: string): string | undefined {
     return `Without --allow-ffi training runs on TensorFlow.js's reference CPU kernels, ${slower}: ` +
       "run deno task cifar10, which grants it\n";
   }
-  const native = registerNativeSync();
+  const native = register();
   if (native.ok) return undefined;
   return `The native libraries were not found, so training runs on TensorFlow.js's reference ` +
     `CPU kernels, ${slower}: install them with ${NATIVE_INSTALL}\n`;
