@@ -3,6 +3,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { fillNormal } from "./_random.ts";
 import type { Json, Shape, Spec, SpecNode } from "../dsl/mod.ts";
 import { AdaptiveAvgPool2D, FreezableBatchNorm, ReseedingDropout } from "./_layers.ts";
+import { GraftDense } from "./_dense.ts";
 
 /** Options of {@linkcode build}. */
 export interface BuildOptions {
@@ -67,13 +68,15 @@ function makeLayers(node: SpecNode, input: Shape, seed: number): tfl.layers.Laye
       ];
     }
     case "dense":
-      return [tfl.layers.dense({
-        name,
-        units: Number(c.units),
-        useBias: c.useBias !== false,
-        kernelInitializer: zeros, // drawn in initialise()
-        biasInitializer: zeros,
-      })];
+      return [
+        new GraftDense({
+          name,
+          units: Number(c.units),
+          useBias: c.useBias !== false,
+          kernelInitializer: zeros, // drawn in initialise()
+          biasInitializer: zeros,
+        }),
+      ];
     case "relu":
       return [tfl.layers.reLU({ name })];
     case "dropout":

@@ -16,6 +16,8 @@ import {
 } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeLibrary } from "./_library.ts";
+import { nativeBuffers } from "./_buffers.ts";
+import { transpose, TRANSPOSE_MAX_RANK } from "./_transpose.ts";
 import {
   applyOtherActivation,
   channelBias,
@@ -139,7 +141,8 @@ export function nativeKernels(
     const activation = fused ? String(attrs["activation"] ?? "linear") : "linear";
     const bias = fused ? channelBias(backend, inputs["bias"], n) : null;
     if (bias === undefined) return undefined;
-    const out = new Float32Array(batch * m * n);
+    // Every element is written by the GEMM (beta 0), so a reused buffer needs no zeroing.
+    const out = nativeBuffers.take(batch * m * n);
     for (let i = 0; i < batch; i++) {
       gemm(
         ta,
@@ -329,6 +332,15 @@ export function nativeKernels(
         b[j] = offset[j]! - mean[j]! * a[j]!;
       }
       return backend.makeTensorInfo(xi.shape, "float32", channelAffine(x, a, b));
+    }),
+    def("Transpose", (args) => {
+      const backend = be(args);
+      const xi = args.inputs["x"]!;
+      const x = f32(backend, xi);
+      const perm = (args.attrs ?? {})["perm"] as number[] | undefined;
+      if (!x || !perm || xi.shape.length > TRANSPOSE_MAX_RANK) return undefined;
+      const shape = perm.map((p) => xi.shape[p]!);
+      return backend.makeTensorInfo(shape, "float32", transpose(x, xi.shape, perm));
     }),
     def("Add", (args) => binary(args, "add")),
     def("Sub", (args) => binary(args, "sub")),

@@ -17,11 +17,12 @@ import {
   type Tensor,
 } from "@tensorflow/tfjs-core";
 import type { KernelFunc } from "@tensorflow/tfjs-core";
-import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Registration } from "../types.ts";
 import { libraryPathsFromEnv, type NativeLibrary, openNativeLibrary } from "./_library.ts";
 import { nativeKernels, RELU_GRAD_KERNEL } from "./_kernels.ts";
 import { tuneMalloc } from "./_malloc.ts";
+import { NativeCpuBackend } from "./_backend.ts";
+import { type BufferStats, nativeBuffers } from "./_buffers.ts";
 import { useFusedBatchNorm } from "../../kernels/batch_norm_training.ts";
 
 /** The TensorFlow.js backend name the native backend registers under. */
@@ -43,6 +44,7 @@ export const NATIVE_KERNEL_NAMES: readonly string[] = Object.freeze([
   "Sub",
   "Multiply",
   "Sum",
+  "Transpose",
   "FusedBatchNorm",
 ]);
 
@@ -82,12 +84,7 @@ function install(lib: NativeLibrary): void {
     },
   });
   tuneMalloc();
-  registerBackend(NATIVE_BACKEND_NAME, () => {
-    const backend = new MathBackendCPU();
-    // The reference backend prints a "use tfjs-node" banner on first use under Deno.
-    (backend as unknown as { firstUse: boolean }).firstUse = false;
-    return backend;
-  }, 0);
+  registerBackend(NATIVE_BACKEND_NAME, () => new NativeCpuBackend(), 0);
   useFusedBatchNorm(NATIVE_BACKEND_NAME, lib.primitives?.batchNorm);
 }
 
@@ -118,6 +115,21 @@ export function registerNative(): Promise<Registration> {
   return registration;
 }
 
+/**
+ * How many large (32 MiB and up) kernel outputs the native backend reused from its pool and how
+ * many it allocated fresh, or undefined before the backend is registered.
+ *
+ * @example
+ * ```ts
+ * import { nativeBufferStats } from "./mod.ts";
+ * console.log(nativeBufferStats());
+ * ```
+ */
+export function nativeBufferStats(): BufferStats | undefined {
+  return registration === undefined ? undefined : nativeBuffers.stats;
+}
+
+export type { BufferStats } from "./_buffers.ts";
 export { INSTALL_HINT, openNativeLibrary } from "./_library.ts";
 export type { Gemm, LibraryPaths, NativeLibrary, OpenResult } from "./_library.ts";
-export { NativeMomentumOptimizer } from "./optimizer.ts";
+export { type SgdSettings, sgdStep } from "./_sgd.ts";
