@@ -2,8 +2,11 @@ import assert from "node:assert/strict";
 import { formatAccount, PHASES, profileStep } from "../bench/cpu/profile.ts";
 import { median, summarise, summaryLine } from "../bench/cpu/mod.ts";
 import { requireNative } from "./_native_compare.ts";
+import { missing } from "./_requires.ts";
 
-Deno.test("bench profile accounts for a whole train() step, phase by phase and kernel by kernel", async () => {
+Deno.test("bench profile accounts for a whole train() step, phase by phase and kernel by kernel", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   const r = await profileStep("small_cnn", "native", 4);
   const sum = r.phases.reduce((a, p) => a + p.ms, 0);

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
 import { Optimizer } from "../train/optimizers.ts";
 import { randomValues, requireNative } from "./_native_compare.ts";
+import { missing } from "./_requires.ts";
 
 /** A small VGG-style network laid out like torchvision's (conv, relu, pool; dense head). */
 function smallVgg(): tfl.LayersModel {
@@ -59,7 +60,9 @@ async function losses(
   return out;
 }
 
-Deno.test("a small VGG trains to the same losses on native and cpu", async () => {
+Deno.test("a small VGG trains to the same losses on native and cpu", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   await tf.setBackend("cpu");
   const init = smallVgg().getWeights().map((w, i) =>
@@ -76,7 +79,9 @@ Deno.test("a small VGG trains to the same losses on native and cpu", async () =>
   });
 });
 
-Deno.test("the optimizer users get updates in place on native as its tensor path does on cpu", async () => {
+Deno.test("the optimizer users get updates in place on native as its tensor path does on cpu", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   await tf.setBackend("cpu");
   const init = smallVgg().getWeights().map((w, i) =>

@@ -6,6 +6,7 @@ import { BufferPool, POOL_MIN_FLOATS } from "../backends/native/_buffers.ts";
 import { transpose } from "../backends/native/_transpose.ts";
 import { sgdInPlace } from "../train/_in_place.ts";
 import { randomValues, requireNative } from "./_native_compare.ts";
+import { missing } from "./_requires.ts";
 
 const CASES: Record<string, SgdSettings> = {
   plain: { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
@@ -39,7 +40,9 @@ for (const [name, o] of Object.entries(CASES)) {
   });
 }
 
-Deno.test("native Transpose matches the cpu kernel for every permutation up to rank 4", async () => {
+Deno.test("native Transpose matches the cpu kernel for every permutation up to rank 4", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   const shape = [2, 3, 5, 17];
   const x = randomValues(2 * 3 * 5 * 17, 3);
@@ -82,7 +85,9 @@ Deno.test("the buffer pool reuses a large buffer once no tensor holds it, never 
   assert.equal(pool.take(16).length, 16, "small arrays are plain new arrays");
 });
 
-Deno.test("a large native matmul output read with dataSync keeps its values after disposal", async () => {
+Deno.test("a large native matmul output read with dataSync keeps its values after disposal", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   await tf.setBackend(NATIVE_BACKEND_NAME);
   const rows = POOL_MIN_FLOATS / 1024;

@@ -6,8 +6,8 @@
  * `bench/RESULTS.md` (CPU section), with date, machine and command.
  *
  * @example
- * ```ts ignore
- * import { runCpuBench } from "./cpu/mod.ts";
+ * ```ts
+ * import { runCpuBench } from "./mod.ts";
  * await runCpuBench(["--only", "small_cnn", "--rounds", "1"]);
  * ```
  *
