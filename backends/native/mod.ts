@@ -19,11 +19,12 @@ import {
 import type { KernelFunc } from "@tensorflow/tfjs-core";
 import type { Registration } from "../types.ts";
 import { libraryPathsFromEnv, type NativeLibrary, openNativeLibrary } from "./_library.ts";
-import { nativeKernels, RELU_GRAD_KERNEL } from "./_kernels.ts";
+import { nativeKernels, RELU_GRAD_KERNEL } from "./_ffi_kernels.ts";
 import { tuneMalloc } from "./_malloc.ts";
+import { nativePrimitives } from "./_primitives.ts";
 import { NativeCpuBackend } from "./_backend.ts";
 import { type BufferStats, nativeBuffers } from "./_buffers.ts";
-import { useFusedBatchNorm } from "../../kernels/batch_norm_training.ts";
+import { useFusedBatchNorm } from "../../tfjs_kernels/batch_norm_training.ts";
 
 /** The TensorFlow.js backend name the native backend registers under. */
 export const NATIVE_BACKEND_NAME = "graft-native";
@@ -64,7 +65,8 @@ function reluGradient(dy: Tensor, x: Tensor): Tensor {
 function install(lib: NativeLibrary): void {
   const reference = new Map<string, KernelFunc>();
   for (const k of getKernelsForBackend("cpu")) reference.set(k.kernelName, k.kernelFunc);
-  const overrides = nativeKernels(NATIVE_BACKEND_NAME, lib, (name) => {
+  const primitives = lib.dnnl ? nativePrimitives(lib.dnnl) : undefined;
+  const overrides = nativeKernels(NATIVE_BACKEND_NAME, lib.gemm, primitives, (name) => {
     const f = reference.get(name);
     if (!f) throw new Error(`Cannot build the native backend: no cpu kernel named ${name}`);
     return f as (args: Parameters<KernelFunc>[0]) => ReturnType<KernelFunc>;
@@ -85,7 +87,7 @@ function install(lib: NativeLibrary): void {
   });
   tuneMalloc();
   registerBackend(NATIVE_BACKEND_NAME, () => new NativeCpuBackend(), 0);
-  useFusedBatchNorm(NATIVE_BACKEND_NAME, lib.primitives?.batchNorm);
+  useFusedBatchNorm(NATIVE_BACKEND_NAME, primitives?.batchNorm);
 }
 
 /**

@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import { type BackendName, useBackend } from "../../backends/mod.ts";
 import { nativeBufferStats } from "../../backends/native/mod.ts";
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from "../../kernels/mod.ts";
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from "../../tfjs_kernels/mod.ts";
 import { Optimizer } from "../../train/optimizers.ts";
 import { BENCH_MODELS, type BenchModel } from "./_models.ts";
 import { trainSteps } from "./_train_run.ts";

@@ -15,23 +15,13 @@ import {
   util,
 } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-import type { NativeLibrary } from "./_library.ts";
+import { convGeometry } from "../../tfjs_kernels/conv_geometry.ts";
+import type { NativePrimitives } from "./_primitives.ts";
+import type { FusedActivation, Gemm } from "./_types.ts";
 import { nativeBuffers } from "./_buffers.ts";
 import { transpose, TRANSPOSE_MAX_RANK } from "./_transpose.ts";
-import {
-  applyOtherActivation,
-  channelBias,
-  convGeometry,
-  f32,
-  isNhwc,
-  poolGeometry,
-} from "./_kernel_args.ts";
-import {
-  conv2dBackpropFilter,
-  conv2dBackpropInput,
-  conv2dForward,
-  type FusedActivation,
-} from "./_conv.ts";
+import { applyOtherActivation, channelBias, f32, isNhwc, poolGeometry } from "./_kernel_args.ts";
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from "./_conv.ts";
 import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "./_pool.ts";
 import { GEMM_SUM_MIN_ELEMENTS, sumInner, sumOuter, sumOuterGemm } from "./_reduce.ts";
 import {
@@ -44,7 +34,7 @@ import {
   step,
 } from "./_elementwise.ts";
 
-export { convGeometry, poolGeometry } from "./_kernel_args.ts";
+export { poolGeometry } from "./_kernel_args.ts";
 
 /** The native backend's own kernel for the ReLU gradient (inputs `x` and `dy`). */
 export const RELU_GRAD_KERNEL = "GraftReluGrad";
@@ -63,11 +53,11 @@ type Fallback = (args: Args) => TensorInfo | TensorInfo[];
  */
 export function nativeKernels(
   backendName: string,
-  lib: NativeLibrary,
+  gemm: Gemm,
+  primitives: NativePrimitives | undefined,
   reference: (kernelName: string) => Fallback,
 ): KernelConfig[] {
-  const { gemm } = lib;
-  const { convolutions, maxPool, reluGrad: dnnlReluGrad } = lib.primitives ?? {};
+  const { convolutions, maxPool, reluGrad: dnnlReluGrad } = primitives ?? {};
   const def = (
     kernelName: string,
     f: (args: Args, fallback: Fallback) => TensorInfo | TensorInfo[] | undefined,
