@@ -1,7 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import assert from "node:assert/strict";
-import { NATIVE_BACKEND_NAME, type SgdSettings, sgdStep } from "../backends/native/mod.ts";
+import {
+  NATIVE_BACKEND_NAME,
+  openNativeLibrary,
+  type SgdSettings,
+  sgdStep,
+  useNativeAxpby,
+} from "../backends/native/mod.ts";
+import { AXPBY_MIN_LENGTH } from "../backends/native/_sgd.ts";
+import { DnnlAxpby } from "../backends/native/_dnnl_axpby.ts";
 import { BufferPool, POOL_MIN_FLOATS } from "../backends/native/_buffers.ts";
 import { transpose } from "../backends/native/_transpose.ts";
 import { sgdInPlace } from "../train/_in_place.ts";
@@ -99,4 +107,54 @@ Deno.test("a large native matmul output read with dataSync keeps its values afte
   assert.equal(values[0], 1, "the array handed out is not reused");
   assert.equal(second.dataSync()[5], 2);
   tf.dispose([a, b, second]);
+});
+
+Deno.test("oneDNN axpby computes y = alpha * x + beta * y as a float32 loop does", {
+  ignore: await missing("native"),
+}, () => {
+  const r = openNativeLibrary({});
+  assert.ok(r.ok && r.lib.dnnl, "oneDNN loads");
+  const axpby = new DnnlAxpby(r.lib.dnnl);
+  const n = 3001;
+  const x = Float32Array.from(randomValues(n, 4)), y0 = Float32Array.from(randomValues(n, 5));
+  for (const [alpha, beta] of [[-0.001, 1], [1, 0.9], [0.5, 0.9]] as const) {
+    const y = y0.slice();
+    assert.equal(axpby.run(alpha, x, beta, y), true);
+    for (let i = 0; i < n; i++) {
+      const want = Math.fround(alpha) * x[i]! + Math.fround(beta) * y0[i]!;
+      assert.ok(Math.abs(y[i]! - want) <= 1e-6 * Math.max(1, Math.abs(want)), `${i}: ${y[i]}`);
+    }
+  }
+});
+
+Deno.test("long arrays go through the native axpby and end where the loops end", async () => {
+  await tf.setBackend("cpu");
+  const calls: number[] = [];
+  useNativeAxpby((alpha, x, beta, y) => {
+    calls.push(alpha);
+    for (let i = 0; i < y.length; i++) y[i] = alpha * x[i]! + beta * y[i]!;
+    return true;
+  });
+  try {
+    for (const name of ["plain", "momentum", "dampening"]) {
+      const o = CASES[name]!;
+      const n = AXPBY_MIN_LENGTH;
+      const w0 = Float32Array.from(randomValues(n, 1));
+      const [wa, wb] = [w0.slice(), w0.slice()];
+      const [ba, bb] = o.momentum ? [new Float32Array(n), new Float32Array(n)] : [];
+      for (let s = 0; s < 3; s++) {
+        const g = Float32Array.from(randomValues(n, 10 + s));
+        sgdInPlace(wa, g, ba, s === 0, o);
+        sgdStep(wb, g, bb, s === 0, o);
+      }
+      for (let i = 0; i < n; i += 997) {
+        assert.ok(Math.abs(wb[i]! - wa[i]!) <= 1e-6, `${name} w[${i}]: ${wb[i]} vs ${wa[i]}`);
+        if (ba) assert.ok(Math.abs(bb![i]! - ba[i]!) <= 1e-6, `${name} buf[${i}]`);
+      }
+    }
+  } finally {
+    useNativeAxpby(undefined);
+  }
+  // plain: 3 updates; momentum and dampening: 1 + 2 * 2 each.
+  assert.equal(calls.length, 3 + 5 + 5);
 });

@@ -4,6 +4,7 @@
  * @module
  */
 import type { DnnlContext } from "./_dnnl.ts";
+import { DnnlAxpby } from "./_dnnl_axpby.ts";
 import { DnnlBatchNorm } from "./_dnnl_batch_norm.ts";
 import { DnnlConvolutions } from "./_dnnl_conv.ts";
 import { DnnlMaxPool } from "./_dnnl_pool.ts";
@@ -19,6 +20,8 @@ export interface NativePrimitives {
   readonly reluGrad: DnnlReluGrad;
   /** Batch normalisation in training. */
   readonly batchNorm: DnnlBatchNorm;
+  /** `y = alpha * x + beta * y` (optimizer updates). */
+  readonly axpby: DnnlAxpby;
 }
 
 /**
@@ -36,5 +39,6 @@ export function nativePrimitives(context: DnnlContext): NativePrimitives {
     maxPool: new DnnlMaxPool(context),
     reluGrad: new DnnlReluGrad(context),
     batchNorm: new DnnlBatchNorm(context),
+    axpby: new DnnlAxpby(context),
   };
 }

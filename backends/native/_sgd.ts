@@ -7,6 +7,28 @@
  * @module
  */
 
+/** `y = alpha * x + beta * y` in place, true when done (a multi-threaded native routine). */
+export type Axpby = (alpha: number, x: Float32Array, beta: number, y: Float32Array) => boolean;
+
+/** Arrays from which the native `axpby` runs the common cases (below, the loops are faster). */
+export const AXPBY_MIN_LENGTH = 1 << 20;
+
+let axpby: Axpby | undefined;
+
+/**
+ * Sets (or, with undefined, removes) the native routine {@linkcode sgdStep} uses for long arrays
+ * in its common cases (no weight decay, no Nesterov): two multi-threaded passes instead of one
+ * single-threaded loop.
+ *
+ * @example
+ * ```ts
+ * useNativeAxpby(undefined); // loops only
+ * ```
+ */
+export function useNativeAxpby(f: Axpby | undefined): void {
+  axpby = f;
+}
+
 /** SGD's settings, PyTorch's names. */
 export interface SgdSettings {
   readonly lr: number;
@@ -37,6 +59,17 @@ export function sgdStep(
   const n = w.length;
   const { lr, momentum: mu, weightDecay: wd, nesterov } = o;
   const keep = 1 - o.dampening;
+  if (axpby && n >= AXPBY_MIN_LENGTH && wd === 0 && !nesterov) {
+    if (!buf && axpby(-lr, g, 1, w)) return;
+    if (buf) {
+      if (first) buf.set(g);
+      else if (!axpby(keep, g, mu, buf)) throw new Error("Native SGD failed: axpby refused");
+      if (axpby(-lr, buf, 1, w)) return;
+      // The buffer is updated already; finish with the weight alone.
+      for (let i = 0; i < n; i++) w[i] = w[i]! - lr * buf[i]!;
+      return;
+    }
+  }
   if (!buf) {
     if (wd === 0) { for (let i = 0; i < n; i++) w[i] = w[i]! - lr * g[i]!; }
     else {

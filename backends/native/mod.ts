@@ -22,6 +22,7 @@ import { libraryPathsFromEnv, type NativeLibrary, openNativeLibrary } from "./_l
 import { nativeKernels, RELU_GRAD_KERNEL } from "./_ffi_kernels.ts";
 import { tuneMalloc } from "./_malloc.ts";
 import { nativePrimitives } from "./_primitives.ts";
+import { useNativeAxpby } from "./_sgd.ts";
 import { NativeCpuBackend } from "./_backend.ts";
 import { type BufferStats, nativeBuffers } from "./_buffers.ts";
 import { useFusedBatchNorm } from "../../tfjs_kernels/batch_norm_training.ts";
@@ -88,6 +89,8 @@ function install(lib: NativeLibrary): void {
   tuneMalloc();
   registerBackend(NATIVE_BACKEND_NAME, () => new NativeCpuBackend(), 0);
   useFusedBatchNorm(NATIVE_BACKEND_NAME, primitives?.batchNorm);
+  const axpby = primitives?.axpby;
+  useNativeAxpby(axpby && ((alpha, x, beta, y) => axpby.run(alpha, x, beta, y)));
 }
 
 /**
@@ -134,4 +137,4 @@ export function nativeBufferStats(): BufferStats | undefined {
 export type { BufferStats } from "./_buffers.ts";
 export { INSTALL_HINT, openNativeLibrary } from "./_library.ts";
 export type { Gemm, LibraryPaths, NativeLibrary, OpenResult } from "./_library.ts";
-export { type SgdSettings, sgdStep } from "./_sgd.ts";
+export { type Axpby, type SgdSettings, sgdStep, useNativeAxpby } from "./_sgd.ts";
