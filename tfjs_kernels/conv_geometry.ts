@@ -12,18 +12,31 @@ import type { backend_util } from "@tensorflow/tfjs-core";
  * ```
  */
 export interface ConvGeometry {
+  /** Images in the batch. */
   readonly batch: number;
+  /** Input rows. */
   readonly inHeight: number;
+  /** Input columns. */
   readonly inWidth: number;
+  /** Input channels. */
   readonly inChannels: number;
+  /** Output rows. */
   readonly outHeight: number;
+  /** Output columns. */
   readonly outWidth: number;
+  /** Output channels (filters). */
   readonly outChannels: number;
+  /** Filter rows. */
   readonly filterHeight: number;
+  /** Filter columns. */
   readonly filterWidth: number;
+  /** Step between output rows, in input rows. */
   readonly strideHeight: number;
+  /** Step between output columns, in input columns. */
   readonly strideWidth: number;
+  /** Spacing of filter rows (1: dense). */
   readonly dilationHeight: number;
+  /** Spacing of filter columns (1: dense). */
   readonly dilationWidth: number;
   /** Zero rows added above the first input row. */
   readonly padTop: number;
@@ -37,7 +50,7 @@ export interface ConvGeometry {
  * @example
  * ```ts
  * import { backend_util } from "@tensorflow/tfjs-core";
- * import { convGeometry } from "@graft/graft/tfjs-kernels";
+ * import { convGeometry } from "./conv_geometry.ts";
  * const g = convGeometry(backend_util.computeConv2DInfo([1, 8, 8, 3], [3, 3, 3, 4], 1, 1, "same"));
  * console.log(g.outHeight); // 8
  * ```

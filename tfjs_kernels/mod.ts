@@ -26,4 +26,4 @@ export {
   hasFusedBatchNorm,
   useFusedBatchNorm,
 } from "./batch_norm_training.ts";
-export { type ConvGeometry, convGeometry } from "./conv_geometry.ts";
+export type { ConvGeometry } from "./conv_geometry.ts";
