@@ -54,7 +54,16 @@ function problem(path: string, expected: string, received: string): Problem {
  * ```
  */
 export function fromJSON(input: string | unknown): Spec<string, string> {
-  const raw = typeof input === "string" ? JSON.parse(input) : input;
+  let raw = input;
+  if (typeof input === "string") {
+    try {
+      raw = JSON.parse(input);
+    } catch (e) {
+      throw new SpecError([
+        problem("(root)", "JSON text", `text JSON cannot parse: ${(e as Error).message}`),
+      ]);
+    }
+  }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new SpecError(

@@ -14,6 +14,7 @@ import {
   earlyStopping,
   evaluate,
   type Evaluation,
+  findCheckpoint,
   type OptimizerConfig,
   readCheckpoint,
   type Schedule,
@@ -133,7 +134,9 @@ export async function runPipeline(
   let runConfig: PipelineConfig | undefined;
   if (mode.resume) {
     runConfig = await readRunConfig(out);
-    const info = await readCheckpoint(out).then((c) => c.info, () => undefined);
+    const file = await findCheckpoint(out).catch(() => undefined);
+    // A damaged checkpoint is the user's to look at: reported before anything is touched.
+    const info = file === undefined ? undefined : (await readCheckpoint(file)).info;
     done = info?.epoch ?? 0;
     checkResume(out, runConfig, config, done);
     const status = await readStatus(out);
