@@ -151,6 +151,7 @@ export const TFJS_OPS: TfjsTable = Object.freeze(
       ],
       kernelStd: none,
     },
+    add: { layers: (_, { name }) => [tfl.layers.add({ name })], kernelStd: none },
   },
 );
 
