@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import {
   add,
+  concat,
   conv2d,
   dense,
   dropout,
@@ -174,4 +175,20 @@ Deno.test("a graph spec round-trips through JSON", () => {
   const back = fromJSON(JSON.stringify(spec));
   assert.equal(JSON.stringify(back), JSON.stringify(spec));
   assert.equal(back.summary().toString(), spec.summary().toString());
+});
+
+Deno.test("concat joins branches along the channel axis and builds", () => {
+  const spec = graph("inception", [8, 8, 3])
+    .node("a", conv2d(4, 1))
+    .node("b", conv2d(6, 3, { padding: 1 }), { from: "input" })
+    .node("join", concat(), { from: ["a", "b"] })
+    .spec();
+  assert.deepEqual(spec.shapes().get("join"), [8, 8, 10]);
+  const bad = graph("bad", [8, 8, 3])
+    .node("a", conv2d(4, 3))
+    .node("join", concat(), { from: ["a", "input"] })
+    .spec();
+  const e = thrown(() => bad.check());
+  assert.ok(e instanceof ShapeError);
+  assert.equal(e.problems[0]!.received, "[6, 6, 4] and [8, 8, 3]");
 });

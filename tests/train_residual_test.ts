@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { build } from "../compile/mod.ts";
+import { concat, conv2d, graph } from "../dsl/mod.ts";
 import { train } from "../train/mod.ts";
 import { residual } from "./_graph_fixtures.ts";
 import { quadrants } from "./_train_fixtures.ts";
@@ -55,4 +56,17 @@ Deno.test("a hand-built residual block trains: loss falls and it learns the data
   const last = result.history[result.history.length - 1]!;
   assert.ok(last.loss < first.loss / 2, `${first.loss} -> ${last.loss}`);
   assert.ok(result.evaluation!.top1 >= 0.9, `top-1 ${result.evaluation!.top1}`);
+});
+
+Deno.test("concat compiles to a channel concatenation of its inputs", () => {
+  const spec = graph("inception", [4, 4, 2])
+    .node("a", conv2d(3, 1))
+    .node("join", concat(), { from: ["a", "input"] })
+    .spec();
+  const model = build(spec, { seed: 2 });
+  const x = tf.randomNormal([1, 4, 4, 2], 0, 1, "float32", 3);
+  const y = model.predict(x) as tf.Tensor;
+  assert.deepEqual(y.shape, [1, 4, 4, 5]);
+  const tail = tf.slice(y, [0, 0, 0, 3], [1, 4, 4, 2]);
+  assert.ok(tf.max(tf.abs(tf.sub(tail, x))).dataSync()[0]! === 0);
 });

@@ -34,3 +34,4 @@ export * from "./global_avg_pool2d.ts";
 export * from "./flatten.ts";
 export * from "./batch_norm.ts";
 export * from "./add.ts";
+export * from "./concat.ts";

@@ -8,6 +8,7 @@ import { type ConfigIssue, parseWith } from "./_schema.ts";
 import { addOp } from "./add.ts";
 import { adaptiveAvgPool2dOp } from "./adaptive_avg_pool2d.ts";
 import { batchNormOp } from "./batch_norm.ts";
+import { concatOp } from "./concat.ts";
 import { conv2dOp } from "./conv2d.ts";
 import { denseOp } from "./dense.ts";
 import { dropoutOp } from "./dropout.ts";
@@ -48,6 +49,8 @@ export interface OpTable {
   readonly batchNorm: typeof batchNormOp;
   /** Element-wise sum of several inputs. */
   readonly add: typeof addOp;
+  /** Several inputs joined along the channel axis. */
+  readonly concat: typeof concatOp;
 }
 
 /**
@@ -72,6 +75,7 @@ export const OPS: OpTable = Object.freeze({
   flatten: flattenOp,
   batchNorm: batchNormOp,
   add: addOp,
+  concat: concatOp,
 });
 
 /**
