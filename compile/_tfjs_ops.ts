@@ -154,6 +154,11 @@ export const TFJS_OPS: TfjsTable = Object.freeze(
       ],
       kernelStd: none,
     },
+    add: { layers: (_, { name }) => [tfl.layers.add({ name })], kernelStd: none },
+    concat: {
+      layers: (_, { name }) => [tfl.layers.concatenate({ name, axis: -1 })],
+      kernelStd: none,
+    },
   },
 );
 
