@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Problem } from "./errors.ts";
 import { type Op, OP_NAMES, opDef, parseOpConfig } from "./ops/table.ts";
 import { show } from "./ops/_schema.ts";
+import { isParsedConfig } from "./ops/_layer.ts";
 import { INPUT, type SpecData, type SpecNode } from "./types.ts";
 
 const nodeSchema = z.strictObject({
@@ -84,7 +85,7 @@ export function validateSpec(
   const seen = new Set<string>([INPUT]);
   const nodes = raw2.nodes.map((node) => {
     const at = (what: string) => `${node.path} (${node.op})${what}`;
-    const known = checked.has(node);
+    const known = checked.has(node) || isParsedConfig(node.config, node.op);
     const r = known
       ? { ok: true as const, config: node.config }
       : parseOpConfig(node.op, node.config);
