@@ -1,7 +1,7 @@
 /**
  * Benchmark entry point: `deno task bench <suite> [options]`. Suites: `cpu` (native CPU
  * backend against PyTorch, bench/cpu/), `profile` (one training step of a CPU benchmark model,
- * kernel by kernel), `dsl` (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
+ * kernel by kernel), `resize` (what data.resize costs the seed recipe, bench/resize.ts), `dsl` (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
  * PyTorch, bench/accuracy/); the GPU run is bench/gpu/.
  *
  * @module
@@ -12,6 +12,11 @@ const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> =
   dsl: async () => {
     const { benchDsl } = await import("./dsl.ts");
     return async () => console.log(await benchDsl());
+  },
+  resize: async () => {
+    const { benchResize } = await import("./resize.ts");
+    return async (args) =>
+      console.log(await benchResize(args.length ? args.map(Number) : [32, 64, 128, 224]));
   },
   accuracy: async () => {
     const { benchAccuracy } = await import("./accuracy/mod.ts");
