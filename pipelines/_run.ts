@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { type BackendName, useBackend } from "../backends/mod.ts";
 import { cifarDataset, loadCifar10 } from "../data/mod.ts";
+import { buildWithWeights, findCheckpoint } from "../weights/mod.ts";
 import type { Spec } from "../dsl/mod.ts";
 import {
   type Callback,
@@ -11,9 +12,6 @@ import {
   consoleLogger,
   earlyStopping,
   type Evaluation,
-  findCheckpoint,
-  type OptimizerConfig,
-  type Schedule,
   train,
   type TrainResult,
 } from "../train/mod.ts";
@@ -77,21 +75,20 @@ export async function runPipeline(
   ];
   const es = config.train.earlyStopping;
   if (es) {
-    callbacks.push(
-      earlyStopping({ monitor: es.monitor, patience: es.patience, minDelta: es.minDelta }),
-    );
+    callbacks.push(earlyStopping(es));
   }
   callbacks.push(checkpointing({ dir: join(out, "checkpoints"), monitor: "valAccuracy" }));
   const t = config.train;
-  const result = await train(spec, {
+  const { model } = await buildWithWeights(spec, { seed: t.seed });
+  const result = await train(model, spec, {
     train: cifarDataset(data.train, { augment: config.data.augment }),
     validation: cifarDataset(data.test),
     epochs: t.epochs,
     batchSize: t.batchSize,
     seed: t.seed,
     labelSmoothing: t.labelSmoothing,
-    optimizer: t.optimizer as OptimizerConfig,
-    schedule: t.schedule as Schedule,
+    optimizer: t.optimizer,
+    schedule: t.schedule,
     evaluateBatchSize: t.evaluateBatchSize,
     callbacks,
     ...(resume ? { resume: await findCheckpoint(out) } : {}),
