@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { main } from "../pipelines/cifar10.ts";
 import { cifarMembers, writeArchive } from "./_data_fixtures.ts";
-import { SKIP_WEBGPU } from "./_webgpu_env.ts";
+import { missing } from "./_requires.ts";
 import { readCheckpoint } from "../weights/mod.ts";
 import type { TrainState } from "../train/mod.ts";
 
@@ -43,7 +43,7 @@ backend: webgpu
 
 Deno.test({
   name: "deno task cifar10 --backend webgpu trains, evaluates, checkpoints and resumes",
-  ignore: SKIP_WEBGPU,
+  ignore: await missing("webgpu"),
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {

@@ -137,8 +137,8 @@ Deno.test("resume refuses a checkpoint of another spec or settings, naming each"
     }),
     (e: unknown) => {
       assert.ok(e instanceof TrainError);
-      assert.match(e.problems[0]!, /last\.safetensors was written for another spec/);
-      assert.deepEqual(e.problems.slice(1), [
+      assert.match(e.details[0]!, /last\.safetensors was written for another spec/);
+      assert.deepEqual(e.details.slice(1), [
         `${file}: epochs: the checkpoint's cosine schedule spans 2 epochs, this run asks for 3 ` +
         "(the schedule would be re-planned)",
         `${file}: seed: the checkpoint's run used 0, this run 2`,

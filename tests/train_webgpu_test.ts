@@ -4,7 +4,8 @@
 // loaded and exported. Each runs with every synchronous read made to throw.
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { on, SKIP_WEBGPU } from "./_webgpu_env.ts";
+import { on } from "./_webgpu_env.ts";
+import { missing } from "./_requires.ts";
 import { withoutSyncReads } from "./_no_sync_reads.ts";
 import { fit, quadrants, tinySpec } from "./_train_fixtures.ts";
 import { build } from "../compile/mod.ts";
@@ -18,8 +19,9 @@ import {
 } from "../train/mod.ts";
 import { exportTfjs, loadWeights, readCheckpoint } from "../weights/mod.ts";
 
+const skip = await missing("webgpu");
 const gpuTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, ignore: SKIP_WEBGPU, sanitizeResources: false, sanitizeOps: false, fn });
+  Deno.test({ name, ignore: skip, sanitizeResources: false, sanitizeOps: false, fn });
 
 const OPTIMIZERS: Record<string, OptimizerConfig> = {
   "sgd with Nesterov momentum": { type: "sgd", lr: 0.05, momentum: 0.9, nesterov: true },

@@ -266,7 +266,7 @@ export async function train(
         await saveCheckpoint(path, model, spec, { training });
       } catch (e) {
         if (!(e instanceof WeightsError)) throw e;
-        throw new TrainError("Training stopped", [e.message, lastGood()]);
+        throw new TrainError("Training stopped", [e.message, lastGood()], 1);
       }
       lastCheckpoint = path;
       return path;
@@ -343,7 +343,7 @@ export async function train(
             throw new TrainError("Training stopped", [
               `the loss is ${loss} at epoch ${epoch}, step ${s.step} (batch ${s.batch} of ${stepsPerEpoch})`,
               lastGood(),
-            ]);
+            ], 1);
           }
           lossSum += loss! * s.size;
           correctSum += hits!;
@@ -404,7 +404,7 @@ export async function train(
           `${bad.join(", ")} ${bad.length === 1 ? "holds" : "hold"} NaN or infinite values ` +
           `after epoch ${epoch}, step ${step}`,
           lastGood(),
-        ]);
+        ], 1);
       }
       let val: Evaluation | undefined;
       if (options.validation) {
@@ -415,7 +415,7 @@ export async function train(
           throw new TrainError("Training stopped", [
             `the validation loss is ${val.loss} after epoch ${epoch}, step ${step}`,
             lastGood(),
-          ]);
+          ], 1);
         }
       }
       const event: EpochEndEvent = {
