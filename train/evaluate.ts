@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type Dataset, epochOrder } from "../data/mod.ts";
 import { crossEntropy } from "./loss.ts";
+import { ensureBackend } from "../backends/mod.ts";
 import { prefetchToDevice } from "../backends/webgpu/prefetch.ts";
 
 /**
@@ -64,6 +65,7 @@ export async function evaluate(
   dataset: Dataset,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
+  await ensureBackend();
   const batchSize = options.batchSize ?? 256;
   const k = dataset.classes;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { ensureBackend } from "../backends/mod.ts";
 import { groupOf, type Spec } from "../dsl/mod.ts";
 import { type BatchArrays, type Dataset, Rng } from "../data/mod.ts";
 import { prefetchToDevice } from "../backends/webgpu/prefetch.ts";
@@ -179,6 +180,7 @@ export async function train(
   spec: Spec,
   options: TrainOptions,
 ): Promise<TrainResult> {
+  await ensureBackend();
   const problems = checkOptions(options, spec);
   const optimizerConfig = options.optimizer ?? DEFAULT_OPTIMIZER;
   const schedule = options.schedule ?? { type: "constant" };
