@@ -1,7 +1,12 @@
 // Turns a running training loop into a checkpoint's training part and back.
 import * as tf from "@tensorflow/tfjs-core";
 import type { Spec } from "../dsl/mod.ts";
-import { readCheckpoint, type TrainingSnapshot, WeightsError } from "../weights/mod.ts";
+import {
+  type Checkpoint,
+  readCheckpoint,
+  type TrainingSnapshot,
+  WeightsError,
+} from "../weights/mod.ts";
 import { TrainError } from "./errors.ts";
 import type { Callback } from "./events.ts";
 import type { Optimizer } from "./optimizers.ts";
@@ -45,21 +50,7 @@ export async function resumeFrom(
     throw e;
   }
   const file = ckpt.path;
-  if (!ckpt.training) {
-    throw new TrainError("Cannot resume", [
-      `${file} holds weights only, no training state (load it with loadWeights instead)`,
-    ]);
-  }
-  const parsed = trainStateSchema.safeParse(ckpt.training.state);
-  if (!parsed.success) {
-    throw new TrainError(
-      "Cannot resume",
-      schemaProblems("graft.training", parsed.error, ckpt.training.state).map((p) =>
-        `${file}: metadata ${p}`
-      ),
-    );
-  }
-  const state = parsed.data as unknown as TrainState;
+  const state = trainStateOf(ckpt);
   const problems: string[] = [];
   const [theirs, ours] = [ckpt.spec.toJSON(), spec.toJSON()];
   if (JSON.stringify(theirs) !== JSON.stringify(ours)) {
@@ -83,11 +74,44 @@ export async function resumeFrom(
     tf.tidy(() => w.variable.assign(tf.tensor(v.data, [...v.shape], "float32")));
   }
   const slots = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [k, t] of ckpt.training.optimizer) slots.set(k, { shape: [...t.shape], data: t.data });
+  for (const [k, t] of ckpt.training!.optimizer) {
+    slots.set(k, { shape: [...t.shape], data: t.data });
+  }
   optimizer.setState({ step: state.optimizerStep, slots });
   for (const cb of callbacks) {
     const saved = cb.stateKey !== undefined ? state.callbacks[cb.stateKey] : undefined;
     if (saved !== undefined) cb.loadStateDict?.(saved);
   }
   return { state, file };
+}
+
+/**
+ * The training state a checkpoint holds, checked field by field; a {@linkcode TrainError}
+ * naming the file and each damaged field when it holds none or a damaged one.
+ *
+ * @example
+ * ```ts ignore
+ * import { readCheckpoint } from "@graft/graft/weights";
+ * import { trainStateOf } from "@graft/graft/train";
+ * const state = trainStateOf(await readCheckpoint("runs/cifar10"));
+ * console.log(state.epoch, state.settings.optimizer);
+ * ```
+ */
+export function trainStateOf(checkpoint: Checkpoint & { readonly path?: string }): TrainState {
+  const file = checkpoint.path ?? "the checkpoint";
+  if (!checkpoint.training) {
+    throw new TrainError("Cannot resume", [
+      `${file} holds weights only, no training state (load it with loadWeights instead)`,
+    ]);
+  }
+  const parsed = trainStateSchema.safeParse(checkpoint.training.state);
+  if (!parsed.success) {
+    throw new TrainError(
+      "Cannot resume",
+      schemaProblems("graft.training", parsed.error, checkpoint.training.state).map((p) =>
+        `${file}: damaged metadata ${p}`
+      ),
+    );
+  }
+  return parsed.data as unknown as TrainState;
 }

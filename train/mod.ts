@@ -29,6 +29,7 @@ export * from "./errors.ts";
 export * from "./events.ts";
 export * from "./config.ts";
 export * from "./state.ts";
+export { trainStateOf } from "./_resume.ts";
 export * from "./step.ts";
 export * from "./train.ts";
 export * from "./callbacks.ts";
