@@ -1,7 +1,7 @@
 /**
  * `deno task bench profile [MODEL] [BACKEND] [BATCH] [--tfjs-batch-norm]`: where one training step
  * of a CPU benchmark model spends its time. The step is `train()`'s own (SGD with momentum,
- * cross-entropy, synthetic batch); after two warm-up steps and one timed without the profiler,
+ * cross-entropy, synthetic batch); after two warm-up steps and three timed without the profiler,
  * one step is profiled kernel by kernel and split into phases (data feeding, forward, loss and
  * backward, optimizer update, disposal) whose rows add up to the step's wall time: time outside
  * any kernel (tape bookkeeping, JavaScript loops, allocation) is its own row in each phase.
@@ -17,6 +17,7 @@ import { nativeBufferStats } from "../../backends/native/mod.ts";
 import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from "../../tfjs_kernels/mod.ts";
 import { Optimizer } from "../../train/optimizers.ts";
 import { BENCH_MODELS, type BenchModel } from "./_models.ts";
+import { GraftError } from "../../errors/mod.ts";
 import { trainSteps } from "./_train_run.ts";
 
 /** One kernel's share of a step, in one phase. */
@@ -51,7 +52,7 @@ export interface PhaseTime {
 export interface StepAccount {
   /** Wall time of the profiled step (its phases add up to it). */
   readonly stepMs: number;
-  /** Wall time of the step before, run without the profiler. */
+  /** Median wall time of the three steps before, run without the profiler. */
   readonly unprofiledMs: number;
   readonly phases: readonly PhaseTime[];
   /** Kernels by phase and name, largest first. */
@@ -75,6 +76,8 @@ interface EngineState {
 }
 
 const WARMUP = 2;
+/** Steps timed without the profiler, after the warm-up (their median is reported). */
+const PLAIN = 3;
 const LARGE_BYTES = 32 * 2 ** 20;
 
 /**
@@ -98,7 +101,7 @@ export async function profileStep(
     }
   }
   const state = (tf.engine() as unknown as { state: EngineState }).state;
-  const target = WARMUP + 2;
+  const target = WARMUP + PLAIN + 1;
   // train() prepares each batch one step ahead: the batch made while step i runs is batch i + 1
   // (batches 1 and 2 are both made before step 1), so step i's wall time starts when batch
   // i + 1 is made.
@@ -199,8 +202,9 @@ export async function profileStep(
     else phases.push({ phase, ms: to.at - from.at, kernelMs });
   }
   const stepMs = marks.at(-1)!.at - marks[0]!.at;
-  const previous = target - 2;
-  const unprofiledMs = run.stepEnds[previous]! - starts[previous + 1]!;
+  const plain = Array.from({ length: PLAIN }, (_, i) => WARMUP + i)
+    .map((i) => run.stepEnds[i]! - starts[i + 1]!).sort((a, b) => a - b);
+  const unprofiledMs = plain[PLAIN >> 1]!;
   const kernels = [...byKey.values()].sort((a, b) => b.ms - a.ms);
   const buffers = buffersBefore && buffersAfter
     ? {
@@ -269,7 +273,10 @@ export async function runProfile(args: string[]): Promise<void> {
   const tfjsBatchNorm = args.includes("--tfjs-batch-norm");
   const [model, backend = "native", batch = "64"] = args.filter((a) => !a.startsWith("--"));
   if (model !== undefined && !BENCH_MODELS.includes(model as BenchModel)) {
-    throw new Error(`Unknown benchmark model: expected one of ${BENCH_MODELS.join(", ")}`);
+    const expected = `one of ${BENCH_MODELS.join(", ")}`;
+    throw new GraftError(`Unknown benchmark model: expected ${expected}, received ${model}`, [
+      { step: "bench profile", path: "MODEL", expected, received: model },
+    ]);
   }
   for (const m of model === undefined ? BENCH_MODELS : [model as BenchModel]) {
     const r = await profileStep(m, backend as BackendName, Number(batch), tfjsBatchNorm);
@@ -279,7 +286,7 @@ export async function runProfile(args: string[]): Promise<void> {
     console.log(
       `- One training step of train(): ${r.stepMs.toFixed(0)} ms profiled, ${
         r.unprofiledMs.toFixed(0)
-      } ms without the profiler. Outputs of 32 MiB or more: ${r.largeOutputs.count} (${
+      } ms without it (median of ${PLAIN}). Outputs of 32 MiB or more: ${r.largeOutputs.count} (${
         r.largeOutputs.mb.toFixed(0)
       } MiB)${
         r.buffers
