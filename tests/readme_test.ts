@@ -37,7 +37,7 @@ Deno.test(
       const script = code
         .replace('"@graft/graft"', JSON.stringify(pathToFileURL(join(ROOT, "mod.ts")).href))
         .replace('"cifar-10-binary.tar.gz"', JSON.stringify(data))
-        .replace("holdOut(data.train, 500, 0)", "holdOut(data.train, 10, 0)")
+        .replace("holdOut(data.train, 5000, 0)", "holdOut(data.train, 10, 0)")
         .replace("epochs: 3", "epochs: 1");
       assert.equal((script.match(new RegExp(data, "g")) ?? []).length, 1);
       await Deno.writeTextFile(join(dir, "example.ts"), script);
@@ -45,6 +45,7 @@ Deno.test(
         args: [
           "run",
           `--config=${join(ROOT, "deno.json")}`,
+          "--no-lock",
           "--no-prompt",
           "--allow-read",
           "--allow-env",
