@@ -155,6 +155,16 @@ Deno.test("resnet() builds any depth and width, and a spec round-trips through J
   assert.deepEqual(fromJSON(JSON.stringify(spec.toJSON())).toJSON(), spec.toJSON());
   assert.throws(() => resnet({ block: "basic", blocks: [1, 0, 1, 1] }), /blocks/);
   assert.throws(() => resnet({ block: "basic", blocks: [1, 1, 1, 1], width: 0 }), /width/);
+  assert.throws(
+    () => resnet50({ variant: "v1", weights: "imagenet" }),
+    (e: unknown) => {
+      assert.ok(e instanceof SpecError);
+      assert.equal(e.problems[0]?.path, "weights");
+      assert.match(e.message, /imagenet weights are v1\.5/);
+      assert.match(e.message, /origin: "keras"/);
+      return true;
+    },
+  );
 });
 
 Deno.test("paths a ResNet does not have fail to compile", () => {

@@ -11,6 +11,7 @@ import {
   relu,
 } from "../ops/mod.ts";
 import { INPUT } from "../types.ts";
+import { type Problem, SpecError } from "../errors.ts";
 import type { ResnetArchitecture, ResnetBlock, ResnetDepth } from "./resnet_types.ts";
 
 /** torchvision's block type and blocks per stage for each depth. */
@@ -84,18 +85,38 @@ function resnetGraph(name: string, a: ResnetArchitecture): Graph<string> {
   return g;
 }
 
-/** Throws a RangeError for an architecture that cannot be built. */
-export function checkArchitecture(name: string, a: ResnetArchitecture): void {
-  const bad = (what: string, expected: string, received: unknown) => {
-    throw new RangeError(`Invalid ${what} for ${name}: expected ${expected}, received ${received}`);
-  };
+/** Throws one SpecError listing every option of an architecture that cannot be built. */
+export function checkArchitecture(call: string, a: ResnetArchitecture): void {
+  const problems: Problem[] = [];
+  const bad = (path: string, expected: string, received: unknown) =>
+    problems.push({
+      step: call,
+      path,
+      expected,
+      received: JSON.stringify(received) ?? "undefined",
+    });
   const shape = a.inputShape ?? [224, 224, 3];
-  if (!shape.every((d) => Number.isInteger(d) && d > 0)) {
-    bad("inputShape", "three positive integers", JSON.stringify(shape));
+  if (shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    bad("inputShape", "three positive integers [height, width, channels]", shape);
   }
-  if (!a.blocks.every((n) => Number.isInteger(n) && n > 0) || a.blocks.length !== 4) {
-    bad("blocks", "four positive integers", JSON.stringify(a.blocks));
+  if (a.blocks?.length !== 4 || !a.blocks.every((n) => Number.isInteger(n) && n > 0)) {
+    bad("blocks", "four positive integers, the blocks of layer1 … layer4", a.blocks);
+  }
+  if (a.block !== "basic" && a.block !== "bottleneck") {
+    bad("block", '"basic" or "bottleneck"', a.block);
   }
   const width = a.width ?? 64;
   if (!Number.isInteger(width) || width < 1) bad("width", "a positive integer", width);
+  if (a.variant !== undefined && a.variant !== "v1" && a.variant !== "v1.5") {
+    bad("variant", '"v1.5" or "v1"', a.variant);
+  }
+  if (a.variant === "v1" && a.weights === "imagenet" && a.name !== undefined) {
+    bad(
+      "weights",
+      `a file for variant v1 (torchvision's imagenet weights are v1.5; resolveWeights("${a.name}", ` +
+        `"imagenet", { origin: "keras" }) downloads Keras Applications' v1 file)`,
+      a.weights,
+    );
+  }
+  if (problems.length) throw new SpecError(problems);
 }

@@ -34,14 +34,15 @@ type Cifar<P extends string> = Exclude<P, "maxpool">;
  *   classes: 10,
  *   cifarStem: true,
  * });
- * console.log(spec.summary().total); // 1228378
+ * console.log(spec.summary().total); // 308826
  * ```
  */
 export function resnet(architecture: ResnetArchitecture): Spec<string, ResnetGroups> {
   const name = architecture.name ?? "resnet";
-  checkArchitecture(name, architecture);
   const { name: _, ...shown } = architecture;
-  return make(name, architecture, `${name}(${JSON.stringify(shown)})`);
+  const call = `${name}(${JSON.stringify(shown)})`;
+  checkArchitecture(call, architecture);
+  return make(name, architecture, call);
 }
 
 function make(name: string, a: ResnetArchitecture, call: string): Spec<string, ResnetGroups> {
@@ -57,8 +58,8 @@ function zoo(depth: ResnetDepth, options: ResnetOptions): Spec<string, ResnetGro
   const [block, blocks] = DEPTHS[depth];
   const name = `resnet${depth}`;
   const architecture = { ...options, block, blocks };
-  checkArchitecture(name, architecture);
   const call = Object.keys(options).length ? `${name}(${JSON.stringify(options)})` : `${name}()`;
+  checkArchitecture(call, { ...architecture, name });
   return make(name, architecture, call);
 }
 
