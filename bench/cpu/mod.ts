@@ -31,6 +31,7 @@ const STEPS: Record<BenchModel, [steps: number, warmup: number]> = {
   cifar_vgg16_bn: [8, 2],
   seed_recipe: [6, 2],
   small_cnn: [30, 3],
+  cifar_resnet18: [6, 2],
 };
 
 const here = new URL(".", import.meta.url);
