@@ -11,15 +11,15 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { BACKEND_NAMES } from "../backends/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
 import { applyFlags, type Flags, parseFlags } from "./_flags.ts";
 import { exitCodeOf, isGraftError } from "./_exit.ts";
 import { runPipeline } from "./_run.ts";
-
-const DEFAULT_CONFIG = fileURLToPath(new URL("./cifar10.yaml", import.meta.url));
+import { DEFAULT_CONFIG, readConfigText } from "./_builtin_configs.ts";
+import { needsFromFlags, permissionAdvice } from "./_permissions.ts";
+import { nativeAdvice } from "./_native_advice.ts";
 
 const HELP = `Train a Graft spec on CIFAR-10.
 
@@ -109,6 +109,8 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     io.stdout(HELP);
     return 0;
   }
+  const denied = permissionAdvice(needsFromFlags(flags), args);
+  if (denied) return io.stderr(denied), 2;
   try {
     const resume = flags.resume !== undefined;
     if (resume && (flags.overwrite || flags.out !== undefined)) {
@@ -120,7 +122,7 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const file = flags.config ?? (resume ? join(flags.resume!, "config.yaml") : DEFAULT_CONFIG);
     let text: string;
     try {
-      text = await Deno.readTextFile(file);
+      text = await readConfigText(file);
     } catch (e) {
       throw new ConfigError(file, [{
         key: resume && flags.config === undefined ? "--resume" : "--config",
@@ -131,6 +133,7 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const config = applyFlags(fromFile, flags);
     const spec = specFrom(config, flags.model === undefined ? locator : undefined, file);
     const out = resume ? flags.resume! : config.out ?? join("runs", `${config.name}-${stamp()}`);
+    io.stderr(nativeAdvice(config.backend) ?? "");
     await runPipeline({ ...config, out }, spec, out, {
       resume,
       overwrite: flags.overwrite ?? false,

@@ -13,9 +13,6 @@ import type {
   ResnetOptions,
 } from "./resnet_types.ts";
 
-/** The paths without the stem's max pool (`cifarStem: true`). */
-type Cifar<P extends string> = Exclude<P, "maxpool">;
-
 /**
  * A ResNet of any depth and width, with torchvision's module names, built like torchvision's
  * `ResNet(block, layers)`: the stem (`conv1`, `bn1`, `relu`, `maxpool`), four stages `layer1`
@@ -79,7 +76,7 @@ export function resnet18(
 /** ResNet-18 with the CIFAR stem: no `maxpool`. */
 export function resnet18(
   options: ResnetOptions & { cifarStem: true },
-): Spec<Cifar<Resnet18Paths>, CifarResnetGroups>;
+): Spec<Exclude<Resnet18Paths, "maxpool">, CifarResnetGroups>;
 /** ResNet-18, with either stem. */
 export function resnet18(options: ResnetOptions): Spec<Resnet18Paths, ResnetGroups>;
 export function resnet18(options: ResnetOptions = {}): Spec<string, ResnetGroups> {
@@ -102,7 +99,7 @@ export function resnet34(
 /** ResNet-34 with the CIFAR stem: no `maxpool`. */
 export function resnet34(
   options: ResnetOptions & { cifarStem: true },
-): Spec<Cifar<Resnet34Paths>, CifarResnetGroups>;
+): Spec<Exclude<Resnet34Paths, "maxpool">, CifarResnetGroups>;
 /** ResNet-34, with either stem. */
 export function resnet34(options: ResnetOptions): Spec<Resnet34Paths, ResnetGroups>;
 export function resnet34(options: ResnetOptions = {}): Spec<string, ResnetGroups> {
@@ -125,7 +122,7 @@ export function resnet50(
 /** ResNet-50 with the CIFAR stem: no `maxpool`. */
 export function resnet50(
   options: ResnetOptions & { cifarStem: true },
-): Spec<Cifar<Resnet50Paths>, CifarResnetGroups>;
+): Spec<Exclude<Resnet50Paths, "maxpool">, CifarResnetGroups>;
 /** ResNet-50, with either stem. */
 export function resnet50(options: ResnetOptions): Spec<Resnet50Paths, ResnetGroups>;
 export function resnet50(options: ResnetOptions = {}): Spec<string, ResnetGroups> {
@@ -148,7 +145,7 @@ export function resnet101(
 /** ResNet-101 with the CIFAR stem: no `maxpool`. */
 export function resnet101(
   options: ResnetOptions & { cifarStem: true },
-): Spec<Cifar<Resnet101Paths>, CifarResnetGroups>;
+): Spec<Exclude<Resnet101Paths, "maxpool">, CifarResnetGroups>;
 /** ResNet-101, with either stem. */
 export function resnet101(options: ResnetOptions): Spec<Resnet101Paths, ResnetGroups>;
 export function resnet101(options: ResnetOptions = {}): Spec<string, ResnetGroups> {
@@ -171,7 +168,7 @@ export function resnet152(
 /** ResNet-152 with the CIFAR stem: no `maxpool`. */
 export function resnet152(
   options: ResnetOptions & { cifarStem: true },
-): Spec<Cifar<Resnet152Paths>, CifarResnetGroups>;
+): Spec<Exclude<Resnet152Paths, "maxpool">, CifarResnetGroups>;
 /** ResNet-152, with either stem. */
 export function resnet152(options: ResnetOptions): Spec<Resnet152Paths, ResnetGroups>;
 export function resnet152(options: ResnetOptions = {}): Spec<string, ResnetGroups> {

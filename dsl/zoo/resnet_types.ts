@@ -1,46 +1,78 @@
 import type { Upto } from "./vgg.ts";
 
-/** The ResNet depths torchvision ships. */
-export type ResnetDepth = 18 | 34 | 50 | 101 | 152;
-
-/** A residual block: torchvision's `BasicBlock` (two 3×3 convolutions) or `Bottleneck` (1×1, 3×3, 1×1, ×4 channels). */
-export type ResnetBlock = "basic" | "bottleneck";
-
-/** The layers of a basic block, by their name in the block. */
-type BasicPart = "conv1" | "bn1" | "relu1" | "conv2" | "bn2" | "add" | "relu";
-/** The layers of a bottleneck block. */
-type BottleneckPart = BasicPart | "relu2" | "conv3" | "bn3";
-type Downsample = "downsample.0" | "downsample.1";
-
-type StagePaths<L extends string, N extends number, Part extends string> = `${L}.${Upto<
-  N
->}.${Part}`;
-
 /**
- * The paths of a torchvision ResNet whose stages have `A`, `B`, `C`, `D` blocks (as last index:
- * blocks - 1). `Part` is the layers of one block; `First` the stages whose block 0 has a
- * downsample shortcut.
+ * The ResNet depths torchvision ships.
  *
  * @example
  * ```ts
- * import type { ResnetPaths } from "@graft/graft/dsl";
- * const p: ResnetPaths<1, 1, 1, 1, "conv1" | "bn1", "layer2"> = "layer2.0.downsample.0";
+ * import type { ResnetDepth } from "@graft/graft/dsl";
+ * const depth: ResnetDepth = 50;
+ * ```
+ */
+export type ResnetDepth = 18 | 34 | 50 | 101 | 152;
+
+/**
+ * A residual block: torchvision's `BasicBlock` (two 3×3 convolutions) or `Bottleneck` (1×1,
+ * 3×3, 1×1 with four times the channels out).
+ *
+ * @example
+ * ```ts
+ * import type { ResnetBlock } from "@graft/graft/dsl";
+ * const block: ResnetBlock = "bottleneck";
+ * ```
+ */
+export type ResnetBlock = "basic" | "bottleneck";
+
+/**
+ * The nodes of a basic block, by their name in the block: torchvision's `conv1`, `bn1`,
+ * `conv2`, `bn2`, with the ReLU after `bn1` at `relu1`, the residual sum at `add` and the ReLU
+ * after it at `relu`.
+ *
+ * @example
+ * ```ts
+ * import type { BasicBlockNode } from "@graft/graft/dsl";
+ * const n: BasicBlockNode = "add";
+ * ```
+ */
+export type BasicBlockNode = "conv1" | "bn1" | "relu1" | "conv2" | "bn2" | "add" | "relu";
+
+/**
+ * The nodes of a bottleneck block: a basic block's, plus `relu2`, `conv3` and `bn3`.
+ *
+ * @example
+ * ```ts
+ * import type { BottleneckBlockNode } from "@graft/graft/dsl";
+ * const n: BottleneckBlockNode = "conv3";
+ * ```
+ */
+export type BottleneckBlockNode = BasicBlockNode | "relu2" | "conv3" | "bn3";
+
+/**
+ * The paths of a torchvision ResNet: `Last` holds the last block index of `layer1` … `layer4`,
+ * `Node` the nodes of one block, `Shortcut` the stages whose block 0 has a downsample shortcut
+ * (`downsample.0` convolution, `downsample.1` BatchNorm).
+ *
+ * @example resnet18's paths
+ * ```ts
+ * import type { BasicBlockNode, ResnetPaths } from "@graft/graft/dsl";
+ * type P = ResnetPaths<[1, 1, 1, 1], BasicBlockNode, "layer2" | "layer3" | "layer4">;
+ * const p: P = "layer2.0.downsample.0";
  * ```
  */
 export type ResnetPaths<
-  Counts extends readonly [number, number, number, number],
-  Part extends string,
-  First extends string,
+  Last extends readonly [number, number, number, number],
+  Node extends string,
+  Shortcut extends string,
 > =
   | "conv1"
   | "bn1"
   | "relu"
   | "maxpool"
-  | StagePaths<"layer1", Counts[0], Part>
-  | StagePaths<"layer2", Counts[1], Part>
-  | StagePaths<"layer3", Counts[2], Part>
-  | StagePaths<"layer4", Counts[3], Part>
-  | `${First}.0.${Downsample}`
+  | `layer1.${Upto<Last[0]>}.${Node}`
+  | `layer2.${Upto<Last[1]>}.${Node}`
+  | `layer3.${Upto<Last[2]>}.${Node}`
+  | `layer4.${Upto<Last[3]>}.${Node}`
+  | `${Shortcut}.0.downsample.${0 | 1}`
   | "avgpool"
   | "fc";
 
@@ -66,31 +98,91 @@ export type ResnetGroups =
   | "avgpool"
   | "fc";
 
-type Basic<C extends readonly [number, number, number, number]> = ResnetPaths<
-  C,
-  BasicPart,
-  "layer2" | "layer3" | "layer4"
->;
-type Bottleneck<C extends readonly [number, number, number, number]> = ResnetPaths<
-  C,
-  BottleneckPart,
-  "layer1" | "layer2" | "layer3" | "layer4"
->;
-/** The paths without the stem's max pool (`cifarStem: true`). */
-type Cifar<P extends string> = Exclude<P, "maxpool">;
-/** The groups without `maxpool` (`cifarStem: true`). */
+/**
+ * The groups of a ResNet with the CIFAR stem: no `maxpool`.
+ *
+ * @example
+ * ```ts
+ * import type { CifarResnetGroups } from "@graft/graft/dsl";
+ * const g: CifarResnetGroups = "conv1";
+ * ```
+ */
 export type CifarResnetGroups = Exclude<ResnetGroups, "maxpool">;
 
-/** Paths of `resnet18()`. */
-export type Resnet18Paths = Basic<[1, 1, 1, 1]>;
-/** Paths of `resnet34()`. */
-export type Resnet34Paths = Basic<[2, 3, 5, 2]>;
-/** Paths of `resnet50()`. */
-export type Resnet50Paths = Bottleneck<[2, 3, 5, 2]>;
-/** Paths of `resnet101()`. */
-export type Resnet101Paths = Bottleneck<[2, 3, 22, 2]>;
-/** Paths of `resnet152()`. */
-export type Resnet152Paths = Bottleneck<[2, 7, 35, 2]>;
+/**
+ * The paths of `resnet18()`.
+ *
+ * @example
+ * ```ts
+ * import type { Resnet18Paths } from "@graft/graft/dsl";
+ * const p: Resnet18Paths = "layer4.1.relu";
+ * ```
+ */
+export type Resnet18Paths = ResnetPaths<
+  [1, 1, 1, 1],
+  BasicBlockNode,
+  "layer2" | "layer3" | "layer4"
+>;
+
+/**
+ * The paths of `resnet34()`.
+ *
+ * @example
+ * ```ts
+ * import type { Resnet34Paths } from "@graft/graft/dsl";
+ * const p: Resnet34Paths = "layer3.5.conv2";
+ * ```
+ */
+export type Resnet34Paths = ResnetPaths<
+  [2, 3, 5, 2],
+  BasicBlockNode,
+  "layer2" | "layer3" | "layer4"
+>;
+
+/**
+ * The paths of `resnet50()`.
+ *
+ * @example
+ * ```ts
+ * import type { Resnet50Paths } from "@graft/graft/dsl";
+ * const p: Resnet50Paths = "layer1.0.downsample.0";
+ * ```
+ */
+export type Resnet50Paths = ResnetPaths<
+  [2, 3, 5, 2],
+  BottleneckBlockNode,
+  "layer1" | "layer2" | "layer3" | "layer4"
+>;
+
+/**
+ * The paths of `resnet101()`.
+ *
+ * @example
+ * ```ts
+ * import type { Resnet101Paths } from "@graft/graft/dsl";
+ * const p: Resnet101Paths = "layer3.22.bn3";
+ * ```
+ */
+export type Resnet101Paths = ResnetPaths<
+  [2, 3, 22, 2],
+  BottleneckBlockNode,
+  "layer1" | "layer2" | "layer3" | "layer4"
+>;
+
+/**
+ * The paths of `resnet152()`.
+ *
+ * @example
+ * ```ts
+ * import type { Resnet152Paths } from "@graft/graft/dsl";
+ * const p: Resnet152Paths = "layer2.7.conv3";
+ * ```
+ */
+export type Resnet152Paths = ResnetPaths<
+  [2, 7, 35, 2],
+  BottleneckBlockNode,
+  "layer1" | "layer2" | "layer3" | "layer4"
+>;
 
 /**
  * Options of the ResNet zoo functions.
@@ -133,7 +225,14 @@ export interface ResnetOptions {
  * @example A narrow ResNet-10 for quick experiments
  * ```ts
  * import { resnet } from "@graft/graft/dsl";
- * const spec = resnet({ block: "basic", blocks: [1, 1, 1, 1], width: 16, classes: 10, inputShape: [32, 32, 3], cifarStem: true });
+ * const spec = resnet({
+ *   block: "basic",
+ *   blocks: [1, 1, 1, 1],
+ *   width: 16,
+ *   classes: 10,
+ *   inputShape: [32, 32, 3],
+ *   cifarStem: true,
+ * });
  * ```
  */
 export interface ResnetArchitecture extends ResnetOptions {
