@@ -107,7 +107,9 @@ export function summaryLine(s: ModelSummary): string {
     s.pytorch.toFixed(1)
   } img/s, ratio ${s.ratio.toFixed(2)} (min ${s.minRatio.toFixed(2)}, max ${
     s.maxRatio.toFixed(2)
-  }, ${s.rounds} rounds), peak RSS ${s.graftRss.toFixed(0)} / ${s.pytorchRss.toFixed(0)} MiB`;
+  }, ${s.rounds} round${s.rounds === 1 ? "" : "s"}), peak RSS ${s.graftRss.toFixed(0)} / ${
+    s.pytorchRss.toFixed(0)
+  } MiB`;
 }
 
 function table(summaries: readonly ModelSummary[]): string {
