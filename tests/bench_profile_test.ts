@@ -48,7 +48,7 @@ Deno.test("bench cpu reports median images/s per side and the median ratio with 
   );
   assert.equal(
     summaryLine(s),
-    "small_cnn: Graft 100.0 img/s, PyTorch 100.0 img/s, ratio 1.00 (min 0.90, max 2.00, 3 rounds), " +
-      "peak RSS 210 / 310 MiB",
+    "small_cnn: Graft 100.0 img/s, PyTorch 100.0 img/s, ratio 1.00, min 0.90, max 2.00 over 3 " +
+      "rounds, peak RSS 210 / 310 MiB",
   );
 });
