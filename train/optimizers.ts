@@ -51,7 +51,7 @@ export interface OptimizerState {
  * (momentum buffers, Adam moments) are variables named `<weight key>/<slot>`.
  */
 export class Optimizer {
-  /** The optimizer's settings (type, learning rates, momentum, weight decay). */
+  /** The settings it was made with. */
   readonly config: OptimizerConfig;
   #params: readonly ModelWeight[];
   #slots = new Map<string, tf.Variable>();
