@@ -178,7 +178,11 @@ export async function runPipeline(
   }
 
   // 2. The folder: locked, then written.
-  const folder = await RunFolder.open(out, mode.overwrite && !mode.resume, io.stderr);
+  const folder = await RunFolder.open(
+    out,
+    mode.resume ? "resume" : mode.overwrite ? "overwrite" : "new",
+    io.stderr,
+  );
   const status = (s: "running" | "failed" | "finished", epoch: number, reason?: string) =>
     folder.setStatus({
       status: s,
