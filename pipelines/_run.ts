@@ -191,6 +191,7 @@ export async function runPipeline(
       ...(reason !== undefined ? { reason } : {}),
     });
   let epoch = done;
+  const removeHandlers = folder.onInterrupt(() => ({ epoch, epochs: config.train.epochs }));
   try {
     let history: Awaited<ReturnType<typeof restoreRunFolder>>["history"] = [];
     let checkpoint: string | undefined;
@@ -261,6 +262,7 @@ export async function runPipeline(
     await status("failed", epoch, reason).catch(() => {});
     throw e;
   } finally {
+    removeHandlers();
     await folder.close();
   }
 }

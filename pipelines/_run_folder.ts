@@ -154,6 +154,39 @@ export class RunFolder {
     return removed;
   }
 
+  /**
+   * On SIGINT or SIGTERM: marks the run failed (`interrupted by SIGINT`), releases the lock and
+   * exits (130 or 143). Returns the function that removes the handlers.
+   */
+  onInterrupt(status: () => Omit<RunStatus, "pid" | "updated" | "status" | "reason">): () => void {
+    const listeners: [Deno.Signal, () => void][] = [];
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const listener = () => {
+        const full: RunStatus = {
+          ...status(),
+          status: "failed",
+          reason: `interrupted by ${signal}`,
+          pid: Deno.pid,
+          updated: new Date().toISOString(),
+        };
+        const path = join(this.dir, STATUS_FILE);
+        Deno.writeTextFileSync(`${path}.signal.tmp`, JSON.stringify(full, null, 2) + "\n");
+        Deno.renameSync(`${path}.signal.tmp`, path);
+        try {
+          Deno.removeSync(join(this.dir, LOCK_FILE));
+        } catch { /* already gone */ }
+        Deno.exit(signal === "SIGINT" ? 130 : 143);
+      };
+      try {
+        Deno.addSignalListener(signal, listener);
+        listeners.push([signal, listener]);
+      } catch { /* a platform without this signal */ }
+    }
+    return () => {
+      for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    };
+  }
+
   /** Writes `run.json`. */
   async setStatus(status: Omit<RunStatus, "pid" | "updated">): Promise<void> {
     const full: RunStatus = { ...status, pid: Deno.pid, updated: new Date().toISOString() };
