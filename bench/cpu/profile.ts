@@ -1,7 +1,7 @@
 /**
  * `deno task bench profile [MODEL] [BACKEND] [BATCH] [--tfjs-batch-norm]`: where one training step
  * of a CPU benchmark model spends its time. The step is `train()`'s own (SGD with momentum,
- * cross-entropy, synthetic batch); after two warm-up steps and one timed without the profiler,
+ * cross-entropy, synthetic batch); after two warm-up steps and three timed without the profiler,
  * one step is profiled kernel by kernel and split into phases (data feeding, forward, loss and
  * backward, optimizer update, disposal) whose rows add up to the step's wall time: time outside
  * any kernel (tape bookkeeping, JavaScript loops, allocation) is its own row in each phase.
@@ -52,7 +52,7 @@ export interface PhaseTime {
 export interface StepAccount {
   /** Wall time of the profiled step (its phases add up to it). */
   readonly stepMs: number;
-  /** Wall time of the step before, run without the profiler. */
+  /** Median wall time of the three steps before, run without the profiler. */
   readonly unprofiledMs: number;
   readonly phases: readonly PhaseTime[];
   /** Kernels by phase and name, largest first. */
@@ -76,6 +76,8 @@ interface EngineState {
 }
 
 const WARMUP = 2;
+/** Steps timed without the profiler, after the warm-up (their median is reported). */
+const PLAIN = 3;
 const LARGE_BYTES = 32 * 2 ** 20;
 
 /**
@@ -99,7 +101,7 @@ export async function profileStep(
     }
   }
   const state = (tf.engine() as unknown as { state: EngineState }).state;
-  const target = WARMUP + 2;
+  const target = WARMUP + PLAIN + 1;
   let step = 0;
   const starts: number[] = [];
   const marks: { phase: Phase | "end"; at: number; kernel: number }[] = [];
@@ -191,8 +193,9 @@ export async function profileStep(
     else phases.push({ phase, ms: to.at - from.at, kernelMs });
   }
   const stepMs = marks.at(-1)!.at - marks[0]!.at;
-  const previous = target - 2;
-  const unprofiledMs = run.stepEnds[previous]! - starts[previous]!;
+  const plain = Array.from({ length: PLAIN }, (_, i) => WARMUP + i)
+    .map((i) => run.stepEnds[i]! - starts[i]!).sort((a, b) => a - b);
+  const unprofiledMs = plain[PLAIN >> 1]!;
   const kernels = [...byKey.values()].sort((a, b) => b.ms - a.ms);
   const buffers = buffersBefore && buffersAfter
     ? {
@@ -274,7 +277,7 @@ export async function runProfile(args: string[]): Promise<void> {
     console.log(
       `- One training step of train(): ${r.stepMs.toFixed(0)} ms profiled, ${
         r.unprofiledMs.toFixed(0)
-      } ms without the profiler. Outputs of 32 MiB or more: ${r.largeOutputs.count} (${
+      } ms without it (median of ${PLAIN}). Outputs of 32 MiB or more: ${r.largeOutputs.count} (${
         r.largeOutputs.mb.toFixed(0)
       } MiB)${
         r.buffers
