@@ -3,6 +3,7 @@
 // itself. Run: deno task bench resize [SIDES...] (default 32 64 128 224).
 import { type BackendName, useBackend } from "../backends/mod.ts";
 import { cifarDataset, CifarSplit, Rng } from "../data/mod.ts";
+import { build } from "../compile/mod.ts";
 import { vgg16 } from "../dsl/mod.ts";
 import { train } from "../train/mod.ts";
 
@@ -28,7 +29,7 @@ export async function benchResize(
     const spec = vgg16({ inputShape: [side, side, 3] }).replaceHead(10).drop(2).freeze("features");
     // The median step after the first (which creates the kernels for the new shapes).
     const steps: number[] = [];
-    const result = await train(spec, {
+    const result = await train(build(spec, { seed: 0 }), spec, {
       train: data,
       epochs: 1,
       batchSize: batch,

@@ -102,11 +102,16 @@ export async function profileStep(
   }
   const state = (tf.engine() as unknown as { state: EngineState }).state;
   const target = WARMUP + PLAIN + 1;
+  // train() prepares each batch one step ahead: the batch made while step i runs is batch i + 1
+  // (batches 1 and 2 are both made before step 1), so step i's wall time starts when batch
+  // i + 1 is made.
   let step = 0;
+  let made = 0;
   const starts: number[] = [];
   const marks: { phase: Phase | "end"; at: number; kernel: number }[] = [];
+  let finished = false;
   const mark = (phase: Phase | "end") => {
-    if (step === target) {
+    if (step === target && !finished) {
       marks.push({ phase, at: performance.now(), kernel: state.activeProfile.kernels.length });
     }
   };
@@ -119,13 +124,14 @@ export async function profileStep(
   };
   let run;
   try {
-    run = await trainSteps(model, batch, target, {
+    run = await trainSteps(model, batch, target + 1, {
       dataset: (ds) => ({
         ...ds,
         batch(indices, rng) {
-          step++;
+          made++;
+          step = Math.max(1, made - 1);
           starts.push(performance.now());
-          if (step === target) {
+          if (step === target && made === target + 1) {
             buffersBefore = nativeBufferStats();
             state.activeProfile.kernels = [];
             state.profiling = true;
@@ -148,7 +154,10 @@ export async function profileStep(
       },
       onStepEnd: () => {
         mark("end");
-        if (step === target) state.profiling = false;
+        if (step === target) {
+          state.profiling = false;
+          finished = true;
+        }
       },
     });
   } finally {
@@ -194,7 +203,7 @@ export async function profileStep(
   }
   const stepMs = marks.at(-1)!.at - marks[0]!.at;
   const plain = Array.from({ length: PLAIN }, (_, i) => WARMUP + i)
-    .map((i) => run.stepEnds[i]! - starts[i]!).sort((a, b) => a - b);
+    .map((i) => run.stepEnds[i]! - starts[i + 1]!).sort((a, b) => a - b);
   const unprofiledMs = plain[PLAIN >> 1]!;
   const kernels = [...byKey.values()].sort((a, b) => b.ms - a.ms);
   const buffers = buffersBefore && buffersAfter
