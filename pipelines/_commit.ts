@@ -5,7 +5,7 @@
 // A kill before 1 loses the epoch; after 1 the checkpoint (which holds the whole history) is the
 // truth, and resuming rebuilds metrics.jsonl and best.safetensors from it (see _resume.ts).
 import { join } from "node:path";
-import { type Callback, type EpochEndEvent, TrainError } from "../train/mod.ts";
+import type { Callback, EpochEndEvent } from "../train/mod.ts";
 import type { RunFolder } from "./_run_folder.ts";
 
 /** What a run's best checkpoint is chosen by. */
@@ -80,16 +80,6 @@ export function epochCommit(
   const best = join(folder.checkpoints, "best.safetensors");
   return {
     async onEpochEnd(event, ctx) {
-      // Nothing non-finite is committed: such an epoch stops the run like a non-finite loss.
-      const bad = (["loss", "valLoss", "valAccuracy"] as const).filter((k) =>
-        event[k] !== undefined && !Number.isFinite(event[k])
-      );
-      if (bad.length) {
-        throw new TrainError("Training stopped", [
-          `epoch ${event.epoch} ended with ${bad.map((k) => `${k} ${event[k]}`).join(", ")}`,
-          `nothing of it was written: ${last} holds the last good epoch (${seen.length})`,
-        ], 1);
-      }
       await hook("checkpoint-write", event.epoch, last);
       await ctx.saveCheckpoint(last);
       await hook("between-checkpoints", event.epoch, last);
