@@ -27,3 +27,59 @@ Deno.test("the skip summary says when nothing was skipped", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task test says once per missing part why, and ends with the count of skips", async () => {
+  const root = new URL("..", import.meta.url);
+  const requires = new URL("tests/_requires.ts", root).href;
+  const dir = await Deno.makeTempDir({ prefix: "graft-requires-" });
+  try {
+    for (const name of ["a_test.ts", "b_test.ts"]) {
+      await Deno.writeTextFile(
+        join(dir, name),
+        `import { missing } from ${JSON.stringify(requires)};\n` +
+          `Deno.test({ name: "one", ignore: await missing("native"), fn() {} });\n` +
+          `Deno.test({ name: "two", ignore: await missing("native"), fn() {} });\n`,
+      );
+    }
+    const run = (env: Record<string, string>) =>
+      new Deno.Command("deno", {
+        args: [
+          "run",
+          "--allow-run=deno",
+          "--allow-env",
+          "--allow-read",
+          "--allow-write",
+          "tools/test.ts",
+          "--allow-read",
+          "--allow-env",
+          "--allow-ffi",
+          "--allow-write",
+          "--no-lock",
+          "tests/",
+          join(dir, "a_test.ts"),
+          join(dir, "b_test.ts"),
+        ],
+        cwd: new URL(root).pathname,
+        env: { NO_COLOR: "1", GRAFT_DNNL: "/nonexistent/libdnnl.so.2", ...env },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const skipped = await run({});
+    const text = new TextDecoder().decode(skipped.stdout) +
+      new TextDecoder().decode(skipped.stderr);
+    assert.equal(skipped.code, 0, text);
+    assert.equal(text.match(/^Skipping the tests that need oneDNN\/OpenBLAS/gm)?.length, 1, text);
+    assert.match(text, /ok \| 0 passed \| 0 failed \| 4 ignored/);
+    assert.match(
+      new TextDecoder().decode(skipped.stdout).trimEnd().split("\n").at(-1)!,
+      /^Skipped 4 tests: 4 need oneDNN\/OpenBLAS \(the native backend\), install: sudo apt-get/,
+    );
+    const required = await run({ GRAFT_REQUIRE_ALL: "1" });
+    const err = new TextDecoder().decode(required.stdout) +
+      new TextDecoder().decode(required.stderr);
+    assert.notEqual(required.code, 0);
+    assert.match(err, /oneDNN\/OpenBLAS \(the native backend\) is missing \(GRAFT_REQUIRE_ALL=1\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
