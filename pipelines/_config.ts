@@ -21,6 +21,8 @@ import {
   vgg16,
   vgg19,
 } from "../dsl/mod.ts";
+import { GraftError } from "../errors/graft_error.ts";
+import { problemOf } from "../errors/problem.ts";
 import { configSchema, type PipelineConfig } from "./_config_schema.ts";
 
 /** One problem in a config: the dotted key, its line (1-based) when known, and what is wrong. */
@@ -31,8 +33,9 @@ export interface ConfigProblem {
 }
 
 /** Every problem found in a pipeline config or the command line. */
-export class ConfigError extends Error {
-  readonly problems: readonly ConfigProblem[];
+export class ConfigError extends GraftError {
+  /** Every problem as found: key, line and message. */
+  readonly configProblems: readonly ConfigProblem[];
   constructor(source: string, problems: readonly ConfigProblem[]) {
     const list = problems.map((p) =>
       `${p.key}${p.line !== undefined ? ` (line ${p.line})` : ""}: ${p.message}`
@@ -43,9 +46,17 @@ export class ConfigError extends Error {
         : `Invalid config ${source} (${list.length} problems):\n${
           list.map((l) => `  - ${l}`).join("\n")
         }`,
+      problems.map((p) =>
+        problemOf(
+          `read config ${source}`,
+          p.line !== undefined ? `${p.key} (line ${p.line})` : p.key,
+          p.message,
+        )
+      ),
+      2,
     );
     this.name = "ConfigError";
-    this.problems = problems;
+    this.configProblems = problems;
   }
 }
 

@@ -308,7 +308,7 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
           lastCheckpoint
             ? `the last good checkpoint is ${lastCheckpoint}`
             : "no checkpoint was written before it",
-        ]);
+        ], 1);
       }
       const gradMap = new Map<string, tf.Tensor>();
       for (const [name, g] of Object.entries(grads)) gradMap.set(keyOf.get(name)!, g);
