@@ -8,7 +8,9 @@ import type { Json, Op, Shape, SpecNode } from "../dsl/mod.ts";
  * (dense `[out, in]` transposed), or `{ flatten: [h, w, c] }` for a dense layer after a
  * channels-first flatten of an `[h, w, c]` map.
  */
-export type TorchLayout = "same" | "hwio" | "io" | { readonly flatten: readonly [number, number, number] };
+export type TorchLayout = "same" | "hwio" | "io" | {
+  readonly flatten: readonly [number, number, number];
+};
 
 /** One weight of a module: its torch attribute, its Graft name, and its layout. */
 export interface TorchWeight {
@@ -115,7 +117,11 @@ export const TORCH_OPS = {
     };
   },
   relu: () => ({ module: "ReLU", kwargs: {}, weights: [] }),
-  dropout: ({ node }) => ({ module: "Dropout", kwargs: { p: Number(node.config.rate) }, weights: [] }),
+  dropout: ({ node }) => ({
+    module: "Dropout",
+    kwargs: { p: Number(node.config.rate) },
+    weights: [],
+  }),
   maxPool2d: (x) => pool("MaxPool2d", x),
   avgPool2d: (x) => pool("AvgPool2d", x),
   adaptiveAvgPool2d: ({ node }) => ({

@@ -323,6 +323,7 @@ class Engine:
                 if checkpoint_best is None or better(monitor, e[monitor], checkpoint_best, 0):
                     checkpoint_best = e[monitor]
         last_ckpt = None
+        stop_file = os.path.join(self.dir, "STOP")
         epoch = epoch_done
         while epoch < epochs and stop_reason is None:
             epoch += 1
@@ -334,6 +335,7 @@ class Engine:
             train_ms = 0.0
             self.train_mode()
             lr = lr_at(step)
+            completed = True
             for batch, at in enumerate(range(0, data.size, batch_size), start=1):
                 indices = order[at:at + batch_size]
                 n = len(indices)
@@ -351,7 +353,9 @@ class Engine:
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 hits = float((logits.detach().argmax(-1) == y).sum())
-                total_loss, total_hits = self.all_sum([float(per.detach().sum()), hits])
+                asked = 1.0 if self.rank == 0 and os.path.exists(stop_file) else 0.0
+                total_loss, total_hits, asked = self.all_sum([float(per.detach().sum()), hits,
+                                                              asked])
                 mean_loss = total_loss / n
                 if not math.isfinite(mean_loss):
                     raise JobError("Training stopped", [
@@ -372,6 +376,16 @@ class Engine:
                           size=n, loss=mean_loss, accuracy=total_hits / n, lr=lr,
                           imagesPerSecond=n / max(ms, 1e-6) * 1000,
                           elapsedMs=now_ms() - epoch_start)
+                if asked and stop_reason is None:
+                    stop_reason = "stopped by a callback"
+                    if self.rank == 0:
+                        with open(stop_file) as f:
+                            stop_reason = f.read().strip() or stop_reason
+                if stop_reason is not None:
+                    completed = at + batch_size >= data.size
+                    break
+            if not completed:
+                break
             epoch_done = epoch
             rng_at_epoch = rng.state()
             val = None

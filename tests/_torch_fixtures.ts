@@ -1,0 +1,71 @@
+// Test helpers for the PyTorch engine: whether PyTorch is here, and running its forward pass.
+import { join } from "node:path";
+import { encodeSafetensors, readSafetensors } from "../weights/mod.ts";
+import { encodeWeights } from "../weights/checkpoint.ts";
+import type { WeightMap } from "../weights/weight_map.ts";
+import type { TorchModuleDescription } from "../engines/torch/mod.ts";
+import { PYTHON_DIR, pythonPath } from "../engines/torch/_python.ts";
+
+/** True when the engine's Python imports torch (Debian's python3-torch). */
+export const HAS_TORCH: boolean = await (async () => {
+  try {
+    const out = await new Deno.Command(pythonPath(), {
+      args: ["-c", "import torch"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+})();
+
+/** Options of a test that needs PyTorch (ignored, with the reason in its name, without it). */
+export function torchTest(name: string, fn: () => Promise<void>): Deno.TestDefinition {
+  return {
+    name: HAS_TORCH ? name : `${name} (skipped: no PyTorch at ${pythonPath()})`,
+    ignore: !HAS_TORCH,
+    fn,
+    sanitizeResources: false,
+    sanitizeOps: false,
+  };
+}
+
+/** Logits of the engine's module for `x` (NHWC) from Graft-layout weights. */
+export async function torchForward(
+  description: TorchModuleDescription,
+  weights: WeightMap,
+  x: Float32Array,
+  shape: readonly number[],
+): Promise<Float32Array> {
+  const dir = await Deno.makeTempDir({ prefix: "graft_torch_" });
+  try {
+    await Deno.writeTextFile(join(dir, "module.json"), JSON.stringify(description));
+    await Deno.writeFile(join(dir, "w.safetensors"), encodeWeights(weights));
+    await Deno.writeFile(join(dir, "x.safetensors"), encodeSafetensors({ x: { shape, data: x } }));
+    const out = await new Deno.Command(pythonPath(), {
+      args: [
+        join(PYTHON_DIR, "forward.py"),
+        join(dir, "module.json"),
+        join(dir, "w.safetensors"),
+        join(dir, "x.safetensors"),
+        join(dir, "out.safetensors"),
+      ],
+    }).output();
+    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+    return (await readSafetensors(join(dir, "out.safetensors"))).tensors.logits!.data;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Largest absolute difference over the largest magnitude of `b`. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
