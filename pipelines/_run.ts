@@ -30,7 +30,7 @@ export interface RunIo {
 }
 
 /** Writes the final evaluation in a readable JSON form. */
-function evaluationJson(e: Evaluation, classes: readonly string[]): unknown {
+export function evaluationJson(e: Evaluation, classes: readonly string[]): unknown {
   return {
     count: e.count,
     loss: e.loss,

@@ -19,6 +19,7 @@ import { GraftError } from "../errors/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
 import { runPipeline } from "./_run.ts";
+import { ENGINE_FLAGS, ENGINE_HELP, launcherFrom, runTorchPipeline } from "../engines/torch/mod.ts";
 
 const DEFAULT_CONFIG = fileURLToPath(new URL("./cifar10.yaml", import.meta.url));
 
@@ -45,7 +46,7 @@ Options:
   --resume RUN_DIR     Continue a stopped run from its last checkpoint (its config.yaml is used;
                        flags still override)
   --json               Print one JSON object per epoch on stdout
-  -h, --help           Show this help
+${ENGINE_HELP}  -h, --help           Show this help
 
 Quick small-VGG demo (minutes on CPU):
   deno task cifar10 --config pipelines/cifar10_small.yaml \\
@@ -101,6 +102,7 @@ function parse(args: string[]) {
       "limit-test": { type: "string" },
       resume: { type: "string" },
       json: { type: "boolean" },
+      ...ENGINE_FLAGS,
     },
   });
 }
@@ -195,12 +197,15 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const config = applyFlags(fromFile, flags);
     const spec = specFrom(config, flags.model === undefined ? locator : undefined, file);
     const out = resume ? flags.resume! : config.out ?? join("runs", `${config.name}-${stamp()}`);
-    await runPipeline({ ...config, out }, spec, out, resume, {
+    const launcher = launcherFrom(flags, config.name);
+    const runIo = {
       stdout: io.stdout,
       stderr: io.stderr,
       progress: io.tty,
       json: flags.json ?? false,
-    });
+    };
+    if (launcher) await runTorchPipeline({ ...config, out }, spec, out, resume, runIo, launcher);
+    else await runPipeline({ ...config, out }, spec, out, resume, runIo);
     return 0;
   } catch (e) {
     if (e instanceof GraftError) {

@@ -115,7 +115,7 @@ export interface TorchTrainResult {
   readonly losses: readonly number[];
   /** The device the engine trained on (`cpu`, `cuda:0`). */
   readonly device: string;
-  /** Processes in the group. */
+  /** Processes in the group (0 on a machine other than rank 0's, which receives no events). */
   readonly world: number;
 }
 
@@ -300,7 +300,7 @@ async function run(
   let end: TrainEndEvent | undefined;
   let evaluation: Evaluation | undefined;
   let failure: EngineEvent | undefined;
-  let device = "cpu";
+  let device = "";
   let world = 1;
   for await (const line of lines(child.stdout)) {
     let e: EngineEvent;
@@ -354,6 +354,10 @@ async function run(
       (failure.problems as string[]) ?? [],
       failure.code === 2 ? 2 : 1,
     );
+  }
+  if (status.success && !end && device === "") {
+    // A machine other than rank 0's in a multi-node run: its processes print no events.
+    return { epoch: 0, step: 0, history: [], stopped: false, losses: [], device: "", world: 0 };
   }
   if (!status.success || !end) {
     const why = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
