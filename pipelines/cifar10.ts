@@ -19,7 +19,8 @@ import { GraftError } from "../errors/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
 import { runPipeline } from "./_run.ts";
-import { ENGINE_FLAGS, ENGINE_HELP, launcherFrom, runTorchPipeline } from "../engines/torch/mod.ts";
+import { ENGINE_FLAGS, ENGINE_HELP, launcherFrom } from "../engines/torch/mod.ts";
+import { runTorchPipeline } from "../engines/torch/_pipeline.ts";
 
 const DEFAULT_CONFIG = fileURLToPath(new URL("./cifar10.yaml", import.meta.url));
 

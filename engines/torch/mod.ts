@@ -19,5 +19,4 @@ export * from "./errors.ts";
 export * from "./train_torch.ts";
 export type { TorchData } from "./_job.ts";
 export type { TorchLayout, TorchModule, TorchWeight } from "../../compile/_torch_ops.ts";
-export * from "./pipeline.ts";
 export * from "./cli.ts";

@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Spec } from "../../dsl/mod.ts";
 import type {
   BatchEndEvent,
@@ -134,11 +134,22 @@ function launchArgs(launcher: TorchLauncher, jobFile: string, timeout: number): 
       "--rdzv_backend=c10d",
       `--rdzv_endpoint=${launcher.rdzvEndpoint ?? "127.0.0.1:29400"}`,
       `--rdzv_id=${launcher.rdzvId ?? "graft"}`,
-      `--rdzv_conf=join_timeout=${timeout}`,
+      // The machine of node rank 0 hosts the rendezvous store; the others connect to it.
+      `--rdzv_conf=join_timeout=${timeout}` +
+        (launcher.nodeRank !== undefined ? `,is_host=${launcher.nodeRank === 0}` : ""),
     );
     if (launcher.nodeRank !== undefined) args.push(`--node_rank=${launcher.nodeRank}`);
   }
-  args.push(`--max_restarts=${launcher.maxRestarts ?? 0}`, script, jobFile);
+  // Worker stderr goes to log files and is teed here: PyTorch 1.13's torchrun on Python 3.11
+  // cannot parse its own default `--redirects 0` (IntFlag no longer iterates the zero member).
+  args.push(
+    `--max_restarts=${launcher.maxRestarts ?? 0}`,
+    "--redirects=2",
+    "--tee=2",
+    `--log_dir=${join(dirname(jobFile), "logs")}`,
+    script,
+    jobFile,
+  );
   return args;
 }
 
@@ -228,6 +239,7 @@ export async function trainTorch(
   } finally {
     for (const f of written) await Deno.remove(f).catch(() => {});
     await Deno.remove(join(work, "STOP")).catch(() => {});
+    await Deno.remove(join(work, "logs"), { recursive: true }).catch(() => {});
     await Deno.remove(work).catch(() => {}); // only when empty
   }
 }

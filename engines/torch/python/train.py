@@ -15,6 +15,7 @@ import datetime
 import json
 import math
 import os
+import signal
 import sys
 import time
 
@@ -324,6 +325,8 @@ class Engine:
                     checkpoint_best = e[monitor]
         last_ckpt = None
         stop_file = os.path.join(self.dir, "STOP")
+        kill = os.environ.get("GRAFT_TEST_KILL_AT", "") if not restarted else ""
+        kill_at = tuple(int(v) for v in kill.split(":")) if kill else None
         epoch = epoch_done
         while epoch < epochs and stop_reason is None:
             epoch += 1
@@ -364,6 +367,8 @@ class Engine:
                         f"the last good checkpoint is {last_ckpt}" if last_ckpt
                         else "no checkpoint was written before it"])
                 self.optimizer.step()
+                if kill_at == (self.rank, epoch, batch):  # tests: a worker dying mid-epoch
+                    os.kill(os.getpid(), signal.SIGKILL)
                 if self.device.type == "cuda":
                     torch.cuda.synchronize()
                 step += 1

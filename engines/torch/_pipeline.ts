@@ -21,7 +21,7 @@ import { type TorchLauncher, type TorchTrainResult, trainTorch } from "./train_t
  *
  * @example
  * ```ts ignore
- * import { runTorchPipeline } from "@graft/graft/engines/torch";
+ * import { runTorchPipeline } from "./engines/torch/_pipeline.ts";
  * await runTorchPipeline(config, spec, "runs/torch", false, io, { kind: "python" });
  * ```
  */
