@@ -57,6 +57,8 @@ export interface Job {
   readonly device: string;
   readonly threads: number | null;
   readonly timeoutSeconds: number;
+  /** Wait for Deno's answer after each epoch and at the end (callbacks drive the run). */
+  readonly handshake?: boolean;
 }
 
 const DEFAULT_OPTIMIZER: OptimizerConfig = { type: "sgd", lr: 0.001, momentum: 0.9 };

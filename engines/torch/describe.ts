@@ -1,6 +1,64 @@
-import { groupOf, type Spec } from "../../dsl/mod.ts";
+import { groupOf, opDef, type Shape, type Spec, type WeightLayout } from "../../dsl/mod.ts";
 import { flattenedFrom } from "../../weights/_spec_info.ts";
-import { TORCH_OPS, type TorchModule } from "../../compile/_torch_ops.ts";
+import { type TorchModuleSpec, torchOp } from "../../compile/_torch_ops.ts";
+
+/**
+ * How a torch tensor is stored in Graft's layout: `same`, `hwio` (OIHW conv kernels), `io`
+ * (dense `[out, in]` transposed), or `{ flatten: [h, w, c] }` for a dense layer after a
+ * channels-first flatten of an `[h, w, c]` map.
+ *
+ * @example
+ * ```ts
+ * import type { TorchLayout } from "@graft/graft/engines/torch";
+ * const layout: TorchLayout = { flatten: [7, 7, 512] };
+ * ```
+ */
+export type TorchLayout =
+  | "same"
+  | "hwio"
+  | "io"
+  | { readonly flatten: readonly [number, number, number] };
+
+/**
+ * One weight of a torch module: its attribute, its Graft name, and its layout.
+ *
+ * @example
+ * ```ts
+ * import type { TorchWeight } from "@graft/graft/engines/torch";
+ * const w: TorchWeight = { torch: "running_var", graft: "moving_variance", layout: "same" };
+ * ```
+ */
+export interface TorchWeight {
+  /** Attribute of the torch module (`weight`, `running_var`). */
+  readonly torch: string;
+  /** Name in Graft's keys (`kernel`, `moving_variance`). */
+  readonly graft: string;
+  /** How the tensor converts to Graft's layout. */
+  readonly layout: TorchLayout;
+}
+
+/**
+ * A torch module for one node: class name, keyword arguments and weights.
+ *
+ * @example
+ * ```ts
+ * import type { TorchModule } from "@graft/graft/engines/torch";
+ * const relu: TorchModule = { module: "ReLU", kwargs: {}, weights: [] };
+ * ```
+ */
+export interface TorchModule extends TorchModuleSpec {
+  /** The weights it owns, in Graft's order. */
+  readonly weights: readonly TorchWeight[];
+}
+
+function layoutOf(
+  layout: WeightLayout,
+  flat: readonly [number, number, number] | undefined,
+): TorchLayout {
+  if (layout === "conv2dKernel") return "hwio";
+  if (layout === "vector") return "same";
+  return flat && flat[0] * flat[1] > 1 ? { flatten: flat } : "io";
+}
 
 /**
  * One node of a {@linkcode TorchModuleDescription}: a torch module at the spec's path.
@@ -76,15 +134,17 @@ export function describeTorch(spec: Spec): TorchModuleDescription {
   const data = spec.toJSON();
   const shapes = spec.shapes();
   const nodes = data.nodes.map((node): TorchNode => {
-    const input = shapes.get(node.inputs[0]!)!;
-    const m = TORCH_OPS[node.op]({
-      node,
-      input,
-      flattenedFrom: flattenedFrom(data, shapes, node.path),
-    });
+    const inputs = node.inputs.map((i) => shapes.get(i)!) as [Shape, ...Shape[]];
+    const m = torchOp(node.op)(node.config, inputs);
+    const flat = flattenedFrom(data, shapes, node.path);
+    const config = node.config as { readonly useBias?: boolean };
+    const weights = opDef(node.op).weights
+      .filter((w) => !w.optional || config.useBias !== false)
+      .map((w) => ({ torch: w.torch, graft: w.name, layout: layoutOf(w.layout, flat) }));
     return {
       path: node.path,
       ...m,
+      weights,
       inputs: node.inputs,
       trainable: node.trainable,
       group: groupOf(node.path),

@@ -18,5 +18,10 @@ export * from "./describe.ts";
 export * from "./errors.ts";
 export * from "./train_torch.ts";
 export type { TorchData } from "./_job.ts";
-export type { TorchLayout, TorchModule, TorchWeight } from "../../compile/_torch_ops.ts";
+export {
+  TORCH_OPS,
+  type TorchModuleSpec,
+  type TorchOp,
+  type TorchTable,
+} from "../../compile/_torch_ops.ts";
 export * from "./cli.ts";

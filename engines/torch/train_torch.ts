@@ -166,6 +166,25 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
   if (buffer) yield buffer;
 }
 
+async function moveAtomic(from: string, to: string): Promise<void> {
+  try {
+    await Deno.rename(from, to);
+  } catch {
+    await copyAtomic(from, to); // another file system
+    await Deno.remove(from).catch(() => {});
+  }
+}
+
+async function copyAtomic(from: string, to: string): Promise<void> {
+  const tmp = `${to}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.copyFile(from, tmp);
+    await Deno.rename(tmp, to);
+  } finally {
+    await Deno.remove(tmp).catch(() => {});
+  }
+}
+
 function notHere(what: string): never {
   throw new EngineError("Not available with the torch engine", [
     `${what}: the model lives in the PyTorch process (read the checkpoints instead)`,
@@ -233,12 +252,21 @@ export async function trainTorch(
         ? { ...job.checkpoints, dir: resolve(job.checkpoints.dir) }
         : null,
     };
-    const jobFile = await writeJob(work, withDirs);
+    const jobFile = await writeJob(work, { ...withDirs, handshake: true });
     written.push(jobFile);
     return await run(spec, options, launchArgs(launcher, jobFile, timeout), work);
   } finally {
     for (const f of written) await Deno.remove(f).catch(() => {});
-    await Deno.remove(join(work, "STOP")).catch(() => {});
+    for (const extra of ["STOP", "committed", "answer-end.json"]) {
+      await Deno.remove(join(work, extra)).catch(() => {});
+    }
+    try {
+      for await (const e of Deno.readDir(work)) {
+        if (/^(epoch-\d+\.safetensors|answer-\d+\.json)/.test(e.name)) {
+          await Deno.remove(join(work, e.name)).catch(() => {});
+        }
+      }
+    } catch { /* already gone */ }
     await Deno.remove(join(work, "logs"), { recursive: true }).catch(() => {});
     await Deno.remove(work).catch(() => {}); // only when empty
   }
@@ -272,6 +300,14 @@ async function run(
   const callbacks = options.callbacks ?? [];
   let stopReason: string | undefined;
   let lastCheckpoint: string | undefined;
+  // This epoch's checkpoint, staged by the engine; ctx.saveCheckpoint() commits it.
+  let staged: string | undefined;
+  const snapshots = new WeakSet<object>();
+  let snapshot = false;
+  let restore = false;
+  const answer = async (name: string, value: Record<string, unknown>) => {
+    await writeAtomic(join(work, name), new TextEncoder().encode(JSON.stringify(value)));
+  };
   const ctx: TrainContext = {
     get model(): never {
       return notHere("ctx.model");
@@ -286,9 +322,31 @@ async function run(
     get stopping() {
       return stopReason !== undefined;
     },
-    getWeights: () => notHere("ctx.getWeights()"),
-    setWeights: () => notHere("ctx.setWeights()"),
-    saveCheckpoint: () => notHere("ctx.saveCheckpoint()"),
+    // The weights stay in PyTorch: getWeights() asks the engine to keep a copy, and
+    // setWeights() of that copy asks it to put the copy back (what earlyStopping does).
+    getWeights() {
+      snapshot = true;
+      const marker = new Map<string, Float32Array>();
+      snapshots.add(marker);
+      return marker;
+    },
+    setWeights(values) {
+      if (!snapshots.has(values)) notHere("ctx.setWeights() of weights made in Deno");
+      restore = true;
+    },
+    async saveCheckpoint(path: string) {
+      if (staged === undefined) {
+        if (lastCheckpoint === undefined) notHere("ctx.saveCheckpoint() outside onEpochEnd");
+        await copyAtomic(lastCheckpoint!, path);
+      } else {
+        await Deno.mkdir(dirname(path), { recursive: true });
+        await moveAtomic(staged, path);
+        staged = undefined;
+        await Deno.writeTextFile(join(work, "committed"), path);
+      }
+      lastCheckpoint = path;
+      return path;
+    },
     get lastCheckpoint() {
       return lastCheckpoint;
     },
@@ -337,9 +395,17 @@ async function run(
         losses.push(Number(payload.loss));
         await emit("onBatchEnd", payload as unknown as BatchEndEvent);
         break;
-      case "epochEnd":
+      case "epochEnd": {
         history.push(payload as unknown as EpochEndEvent);
         await emit("onEpochEnd", payload as unknown as EpochEndEvent);
+        if (staged !== undefined) await Deno.remove(staged).catch(() => {});
+        staged = undefined;
+        await answer(`answer-${payload.epoch}.json`, { stop: stopReason ?? null, snapshot });
+        snapshot = false;
+        break;
+      }
+      case "staged":
+        staged = String(payload.path);
         break;
       case "checkpoint":
         lastCheckpoint = String(payload.path);
@@ -347,6 +413,7 @@ async function run(
       case "trainEnd":
         end = payload as unknown as TrainEndEvent;
         await emit("onTrainEnd", end);
+        await answer("answer-end.json", { restore });
         break;
       case "evaluation":
         evaluation = payload as unknown as Evaluation;

@@ -162,7 +162,7 @@ class Engine:
                     self.optimizer.state[p] = st
 
     # -- checkpoints ---------------------------------------------------------------------------
-    def save(self, path, info):
+    def save(self, path, info, event="checkpoint"):
         if self.rank != 0:
             return
         tensors = {f"weights/{k}": v for k, v in graft_weights(self.model).items()}
@@ -170,7 +170,7 @@ class Engine:
         tensors.update({f"optimizer/{k}": v for k, v in slots.items()})
         meta = {**info, "optimizerStep": step if slots else info["step"]}
         safetensors_io.write(path, tensors, {CHECKPOINT_KEY: json.dumps(meta)})
-        self.emit("checkpoint", path=path, epoch=info["epoch"])
+        self.emit(event, path=path, epoch=info["epoch"])
 
     def restore(self, path):
         tensors, meta = safetensors_io.read(path)
@@ -197,6 +197,26 @@ class Engine:
             raise JobError("Cannot resume", problems)
         self.set_optimizer_state(slots, info.get("optimizerStep", info["step"]))
         return info
+
+    def wait_answer(self, name):
+        """Rank 0 waits for Deno's answer file after an event; every rank gets (stop, snapshot,
+        restore) and rank 0 the stop reason (self.answer_reason)."""
+        flags = [0.0, 0.0, 0.0]
+        self.answer_reason = None
+        if self.rank == 0:
+            path = os.path.join(self.dir, name)
+            deadline = time.monotonic() + float(self.job.get("timeoutSeconds", 1800))
+            while not os.path.exists(path):
+                if time.monotonic() > deadline:
+                    raise JobError("Training stopped", [f"no answer from Deno in {path}"])
+                time.sleep(0.01)
+            with open(path) as f:
+                answer = json.load(f)
+            os.remove(path)
+            flags = [1.0 if answer.get("stop") else 0.0, 1.0 if answer.get("snapshot") else 0.0,
+                     1.0 if answer.get("restore") else 0.0]
+            self.answer_reason = answer.get("stop")
+        return [v > 0 for v in self.all_sum(flags)]
 
     # -- one pass ------------------------------------------------------------------------------
     def shard(self, n):
@@ -280,8 +300,13 @@ class Engine:
         resumed_from = None
         resume = job.get("resume")
         restarted = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) > 0
+        handshake = bool(job.get("handshake"))
         if restarted and ckpt_dir and os.path.exists(os.path.join(ckpt_dir, "last.safetensors")):
             resume = os.path.join(ckpt_dir, "last.safetensors")
+        committed = os.path.join(self.dir, "committed")
+        if restarted and handshake and os.path.exists(committed):
+            with open(committed) as f:
+                resume = f.read().strip() or resume
         if resume:
             info = self.restore(self.path(resume))
             rng = Rng.from_state(info["rng"])
@@ -403,7 +428,19 @@ class Engine:
             event.update(lr=lr, imagesPerSecond=seen / max(train_ms, 1e-6) * 1000,
                          elapsedMs=now_ms() - epoch_start, totalElapsedMs=now_ms() - started)
             history.append(event)
+            if handshake:
+                # Stage this epoch's checkpoint; Deno's callbacks commit it (ctx.saveCheckpoint)
+                # while training waits for their answer, as Graft's loop waits for its callbacks.
+                staged = os.path.join(self.dir, f"epoch-{epoch}.safetensors")
+                self.save(staged, info_now(), event="staged")
             self.emit("epochEnd", **event)
+            if handshake:
+                answer = self.wait_answer(f"answer-{epoch}.json")
+                if answer[0] and stop_reason is None:
+                    stop_reason = self.answer_reason or "stopped by a callback"
+                if answer[1]:
+                    best_weights = copy.deepcopy(self.model.state_dict())
+                    best_epoch = epoch
             if es:
                 v = event.get(es["monitor"])
                 if v is None:
@@ -429,7 +466,10 @@ class Engine:
         self.emit("trainEnd", epoch=epoch_done, step=step, stopped=stopped,
                   **({"reason": stop_reason} if stop_reason else {}), history=history,
                   elapsedMs=now_ms() - started)
-        if best_weights is not None and history and history[-1]["epoch"] != best_epoch:
+        if handshake:
+            if self.wait_answer("answer-end.json")[2] and best_weights is not None:
+                self.model.load_state_dict(best_weights)
+        elif best_weights is not None and history and history[-1]["epoch"] != best_epoch:
             self.model.load_state_dict(best_weights)
         final = self.test or self.validation
         if final is not None:
