@@ -1,34 +1,17 @@
 // Test helpers for the PyTorch engine: whether PyTorch is here, and running its forward pass.
 import { join } from "node:path";
+import { missing } from "./_requires.ts";
 import { encodeSafetensors, readSafetensors } from "../weights/mod.ts";
 import { encodeWeights } from "../weights/checkpoint.ts";
 import type { WeightMap } from "../weights/weight_map.ts";
 import type { TorchModuleDescription } from "../engines/torch/mod.ts";
 import { PYTHON_DIR, pythonPath } from "../engines/torch/_python.ts";
 
-/** True when the engine's Python imports torch (Debian's python3-torch). */
-export const HAS_TORCH: boolean = await (async () => {
-  try {
-    const out = await new Deno.Command(pythonPath(), {
-      args: ["-c", "import torch"],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-})();
+const NO_TORCH = await missing("torch");
 
-/** Options of a test that needs PyTorch (ignored, with the reason in its name, without it). */
+/** A test that needs PyTorch: skipped (and counted by the skip helper) without it. */
 export function torchTest(name: string, fn: () => Promise<void>): Deno.TestDefinition {
-  return {
-    name: HAS_TORCH ? name : `${name} (skipped: no PyTorch at ${pythonPath()})`,
-    ignore: !HAS_TORCH,
-    fn,
-    sanitizeResources: false,
-    sanitizeOps: false,
-  };
+  return { name, ignore: NO_TORCH, fn, sanitizeResources: false, sanitizeOps: false };
 }
 
 /** Logits of the engine's module for `x` (NHWC) from Graft-layout weights. */

@@ -32,6 +32,14 @@ function small(bn: boolean): Spec {
   });
 }
 
+/** A free TCP port on 127.0.0.1 for the rendezvous. */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
 async function run(spec: Spec, launcher: TorchLauncher, extra: Partial<TorchTrainOptions> = {}) {
   const model = build(spec, { seed: 2 });
   const work = await Deno.makeTempDir({ prefix: "graft_ddp_" });
@@ -63,7 +71,7 @@ function assertClose(a: readonly number[], b: readonly number[], tol: number) {
 
 Deno.test(
   torchTest(
-    "torchrun with 2 processes (gloo, global batch 64) gives one process's losses",
+    "torchrun with 2 processes (gloo, global batch 64), and as 2 machines on loopback, gives one process's losses",
     async () => {
       const spec = small(false);
       const one = await run(spec, { kind: "python" });
@@ -71,6 +79,23 @@ Deno.test(
       assert.equal(two.world, 2);
       assert.equal(one.losses.length, 4);
       assertClose(two.losses, one.losses, 1e-4);
+
+      // Two torchrun invocations as two machines, rendezvous on loopback.
+      const endpoint = `127.0.0.1:${freePort()}`;
+      const node = (rank: number) =>
+        run(spec, {
+          kind: "torchrun",
+          nprocPerNode: 1,
+          nnodes: 2,
+          nodeRank: rank,
+          rdzvEndpoint: endpoint,
+          rdzvId: "graft_test_nodes",
+        });
+      const [a, b] = await Promise.all([node(0), node(1)]);
+      const [reporter, other] = a.world === 2 ? [a, b] : [b, a];
+      assert.equal(reporter.world, 2);
+      assert.equal(other.world, 0, "the other machine prints no events");
+      assertClose(reporter.losses, one.losses, 1e-4);
     },
   ),
 );

@@ -31,6 +31,7 @@ from model import from_graft, to_graft  # noqa: E402
 from rng import Rng  # noqa: E402
 
 CHECKPOINT_KEY = "graft.checkpoint"
+_ALIVE = []
 
 
 class JobError(Exception):
@@ -501,6 +502,7 @@ def main(argv):
         if threads:
             torch.set_num_threads(int(threads))
         engine = Engine(job, os.path.dirname(job_file))
+        _ALIVE.append(engine)  # destroyed only by os._exit (see run_and_exit)
         engine.setup()
         engine.run()
         return 0
@@ -512,10 +514,17 @@ def main(argv):
             sys.stdout.flush()
         sys.stderr.write(f"{e}: {'; '.join(e.problems)}\n")
         return e.code
-    finally:
-        if dist.is_available() and dist.is_initialized():
-            dist.destroy_process_group()
+
+
+
+def run_and_exit(argv):
+    code = main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Exit before the engine (and its DistributedDataParallel reducer) is destroyed: with gloo
+    # and BatchNorm buffers, PyTorch 1.13's destructors can wait forever once the work is done.
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    run_and_exit(sys.argv)
