@@ -1,17 +1,27 @@
 /**
  * Benchmark entry point: `deno task bench <suite> [options]`. Suites: `cpu` (native CPU
  * backend against PyTorch, bench/cpu/), `profile` (one training step of a CPU benchmark model,
- * kernel by kernel), `dsl` (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
+ * phase by phase and kernel by kernel), `gemm` (oneDNN against OpenBLAS on the models' matrix
+ * products), `resize` (what data.resize costs the seed recipe, bench/resize.ts), `dsl`
+ * (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
  * PyTorch, bench/accuracy/); the GPU run is bench/gpu/.
  *
  * @module
  */
+import { GraftError } from "../errors/mod.ts";
+
 const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   cpu: async () => (await import("./cpu/mod.ts")).runCpuBench,
   profile: async () => (await import("./cpu/profile.ts")).runProfile,
+  gemm: async () => (await import("./cpu/gemm.ts")).runGemmBench,
   dsl: async () => {
     const { benchDsl } = await import("./dsl.ts");
     return async () => console.log(await benchDsl());
+  },
+  resize: async () => {
+    const { benchResize } = await import("./resize.ts");
+    return async (args) =>
+      console.log(await benchResize(args.length ? args.map(Number) : [32, 64, 128, 224]));
   },
   accuracy: async () => {
     const { benchAccuracy } = await import("./accuracy/mod.ts");
@@ -25,4 +35,13 @@ if (!load) {
   console.error(`Usage: deno task bench <${Object.keys(suites).join("|")}> [options]`);
   Deno.exit(2);
 }
-await (await load())(rest);
+const debug = rest.includes("--debug");
+try {
+  await (await load())(rest.filter((a) => a !== "--debug"));
+} catch (e) {
+  // Bad options are the user's to fix: one line and exit code 2; a stack trace only with --debug.
+  const badFlag = String((e as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
+  if (debug || !(e instanceof GraftError || badFlag)) throw e;
+  console.error((e as Error).message);
+  Deno.exit(e instanceof GraftError ? e.exitCode : 2);
+}

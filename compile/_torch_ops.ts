@@ -2,7 +2,16 @@
 // (class name and keyword arguments, channels first). Keyed by the same `Op`, exhaustive: an op
 // without an entry here does not compile. engines/torch/python/model.py builds the modules; the
 // weights' torch names and layouts come from the op table itself (`OPS[op].weights`).
-import type { Inputs, Json, Op, OpConfig } from "../dsl/mod.ts";
+import type { Inputs, Op, OpConfig } from "../dsl/mod.ts";
+
+/** A JSON value (a keyword argument of a torch module). */
+export type Json =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly Json[]
+  | { readonly [key: string]: Json };
 
 /** A torch module for one node: the class name model.py knows and its keyword arguments. */
 export interface TorchModuleSpec {
@@ -100,6 +109,8 @@ export const TORCH_OPS: TorchTable = Object.freeze({
   }),
   globalAvgPool2d: () => ({ module: "GlobalAvgPool2d", kwargs: {} }),
   flatten: () => ({ module: "Flatten", kwargs: {} }),
+  add: () => ({ module: "Add", kwargs: {} }),
+  concat: () => ({ module: "Concat", kwargs: {} }),
   batchNorm: (c, [x]) => ({
     module: x.length === 3 ? "BatchNorm2d" : "BatchNorm1d",
     kwargs: { num_features: x[x.length - 1]!, eps: c.epsilon, momentum: c.momentum },

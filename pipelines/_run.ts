@@ -6,14 +6,8 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type BackendName, useBackend } from "../backends/mod.ts";
-import {
-  type Cifar10,
-  cifarDataset,
-  type CifarSplit,
-  DataError,
-  holdOut,
-  loadCifar10,
-} from "../data/mod.ts";
+import { type Cifar10, cifarDataset, type CifarSplit, holdOut, loadCifar10 } from "../data/mod.ts";
+import { GraftError } from "../errors/mod.ts";
 import type { Spec } from "../dsl/mod.ts";
 import {
   type Callback,
@@ -21,14 +15,18 @@ import {
   earlyStopping,
   evaluate,
   type Evaluation,
-  type OptimizerConfig,
-  readCheckpoint,
   type Schedule,
   train,
   type TrainOptions,
   type TrainResult,
+  trainStateOf,
 } from "../train/mod.ts";
-import { buildWithWeights, resolveWeights, WeightsError } from "../weights/mod.ts";
+import {
+  buildWithWeights,
+  findCheckpoint,
+  readCheckpoint,
+  resolveWeights,
+} from "../weights/mod.ts";
 import { epochCommit } from "./_commit.ts";
 import { ConfigError, parseConfig } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
@@ -111,15 +109,14 @@ async function fetchInputs(config: PipelineConfig, spec: Spec): Promise<Cifar10>
     : resolveWeights(spec.name, spec.weights).then(() => ({}), (error: unknown) => ({ error }));
   const [a, b] = await Promise.all([loading, weights]);
   const errors = [a, b].flatMap((r) => "error" in r ? [r.error] : []);
-  if (
-    errors.length === 2 && errors.every((e) => e instanceof DataError || e instanceof WeightsError)
-  ) {
-    throw new DataError(
-      [
-        { file: "data", message: `: ${(errors[0] as Error).message}` },
-        { file: "weights", message: `: ${(errors[1] as Error).message}` },
-      ],
-      "Cannot get the data and the weights (set data.path / --data and model.weights to local files)",
+  if (errors.length === 2 && errors.every((e) => e instanceof GraftError)) {
+    const [d, w] = errors as GraftError[];
+    throw new GraftError(
+      "Cannot get the data and the weights this run needs (offline?): fetch each file and " +
+        "save it where it says, or point the config at local copies (data.path or --data, " +
+        `model.weights):\n  - ${d!.message}\n  - ${w!.message}`,
+      [...d!.problems, ...w!.problems],
+      2,
     );
   }
   if (errors.length) throw errors[0];
@@ -131,9 +128,16 @@ async function fetchInputs(config: PipelineConfig, spec: Spec): Promise<Cifar10>
  * splits too, so that it can prepare the data itself.
  */
 export type Trainer = (
+  model: tfl.LayersModel,
   spec: Spec,
   options: TrainOptions,
-  data: { readonly train: CifarSplit; readonly validation?: CifarSplit; readonly augment: boolean },
+  data: {
+    readonly train: CifarSplit;
+    readonly validation?: CifarSplit;
+    readonly augment: boolean;
+    /** The run folder (an engine keeps its working files there while it runs). */
+    readonly out: string;
+  },
 ) => Promise<TrainResult>;
 
 /** Runs the config into `out` (a new run, or continues the one there with `mode.resume`). */
@@ -152,7 +156,9 @@ export async function runPipeline(
   let runConfig: PipelineConfig | undefined;
   if (mode.resume) {
     runConfig = await readRunConfig(out);
-    const info = await readCheckpoint(out).then((c) => c.info, () => undefined);
+    const file = await findCheckpoint(out).catch(() => undefined);
+    // A damaged checkpoint is the user's to look at: reported before anything is touched.
+    const info = file === undefined ? undefined : trainStateOf(await readCheckpoint(file));
     done = info?.epoch ?? 0;
     checkResume(out, runConfig, config, done);
     const status = await readStatus(out);
@@ -238,22 +244,18 @@ export async function runPipeline(
       callbacks.unshift(consoleLogger({ write: io.stderr, progress: io.progress }));
     }
     const es = config.train.earlyStopping;
-    if (es) {
-      callbacks.push(
-        earlyStopping({ monitor: es.monitor, patience: es.patience, minDelta: es.minDelta }),
-      );
-    }
+    // Before the commit: the checkpoint it writes holds early stopping's state of this epoch.
+    if (es) callbacks.splice(callbacks.length - 1, 0, earlyStopping(es));
     const t = config.train;
-    const result = await trainer(spec, {
-      model,
+    const result = await trainer(model, spec, {
       train: dataset(trainSplit, config.data.augment),
       ...(validation ? { validation: dataset(held.validation, false) } : {}),
       epochs: t.epochs,
       batchSize: t.batchSize,
       seed: t.seed,
       labelSmoothing: t.labelSmoothing,
-      optimizer: t.optimizer as OptimizerConfig,
-      schedule: t.schedule as Schedule,
+      optimizer: t.optimizer,
+      schedule: t.schedule,
       evaluateBatchSize: t.evaluateBatchSize,
       callbacks,
       ...(checkpoint ? { resume: checkpoint } : {}),
@@ -261,9 +263,10 @@ export async function runPipeline(
       train: trainSplit,
       ...(validation ? { validation: held.validation } : {}),
       augment: config.data.augment,
+      out,
     });
     // 3. The test set, once, at the end.
-    const test = evaluateTest(result.model, dataset(data.test, false), t.evaluateBatchSize);
+    const test = await evaluateTest(result.model, dataset(data.test, false), t.evaluateBatchSize);
     const ev = evaluationJson(test, data.classes, "test");
     await writeAtomic(join(out, "evaluation.json"), JSON.stringify(ev, null, 2) + "\n");
     io.stderr(
@@ -285,7 +288,7 @@ function evaluateTest(
   model: tfl.LayersModel,
   test: ReturnType<typeof cifarDataset>,
   batchSize: number,
-): Evaluation {
+): Promise<Evaluation> {
   return evaluate(model, test, { batchSize });
 }
 

@@ -11,17 +11,17 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { BACKEND_NAMES } from "../backends/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
 import { applyFlags, type Flags, parseFlags } from "./_flags.ts";
 import { exitCodeOf, isGraftError } from "./_exit.ts";
 import { runPipeline } from "./_run.ts";
+import { DEFAULT_CONFIG, readConfigText } from "./_builtin_configs.ts";
+import { needsFromFlags, permissionAdvice } from "./_permissions.ts";
+import { nativeAdvice } from "./_native_advice.ts";
 import { ENGINE_HELP, launcherFrom } from "../engines/torch/cli.ts";
 import { torchTrainer } from "../engines/torch/_pipeline.ts";
-
-const DEFAULT_CONFIG = fileURLToPath(new URL("./cifar10.yaml", import.meta.url));
 
 const HELP = `Train a Graft spec on CIFAR-10.
 
@@ -111,6 +111,8 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     io.stdout(HELP);
     return 0;
   }
+  const denied = permissionAdvice(needsFromFlags(flags), args);
+  if (denied) return io.stderr(denied), 2;
   try {
     const resume = flags.resume !== undefined;
     if (resume && (flags.overwrite || flags.out !== undefined)) {
@@ -122,7 +124,7 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const file = flags.config ?? (resume ? join(flags.resume!, "config.yaml") : DEFAULT_CONFIG);
     let text: string;
     try {
-      text = await Deno.readTextFile(file);
+      text = await readConfigText(file);
     } catch (e) {
       throw new ConfigError(file, [{
         key: resume && flags.config === undefined ? "--resume" : "--config",
@@ -133,6 +135,7 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const config = applyFlags(fromFile, flags);
     const spec = specFrom(config, flags.model === undefined ? locator : undefined, file);
     const out = resume ? flags.resume! : config.out ?? join("runs", `${config.name}-${stamp()}`);
+    io.stderr(nativeAdvice(config.backend) ?? "");
     const launcher = launcherFrom(flags, config.name);
     await runPipeline({ ...config, out }, spec, out, {
       resume,

@@ -2,7 +2,6 @@
 import { join } from "node:path";
 import { missing } from "./_requires.ts";
 import { encodeSafetensors, readSafetensors } from "../weights/mod.ts";
-import { encodeWeights } from "../weights/checkpoint.ts";
 import type { WeightMap } from "../weights/weight_map.ts";
 import type { TorchModuleDescription } from "../engines/torch/mod.ts";
 import { PYTHON_DIR, pythonPath } from "../engines/torch/_python.ts";
@@ -24,7 +23,10 @@ export async function torchForward(
   const dir = await Deno.makeTempDir({ prefix: "graft_torch_" });
   try {
     await Deno.writeTextFile(join(dir, "module.json"), JSON.stringify(description));
-    await Deno.writeFile(join(dir, "w.safetensors"), encodeWeights(weights));
+    const tensors = Object.fromEntries(
+      [...weights].map(([k, t]) => [k, { shape: t.shape, data: t.data }]),
+    );
+    await Deno.writeFile(join(dir, "w.safetensors"), encodeSafetensors(tensors));
     await Deno.writeFile(join(dir, "x.safetensors"), encodeSafetensors({ x: { shape, data: x } }));
     const out = await new Deno.Command(pythonPath(), {
       args: [

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readCheckpoint } from "../train/mod.ts";
+import { readCheckpoint } from "../weights/mod.ts";
+import type { TrainState } from "../train/mod.ts";
 import { cli, cliProcess, TINY, writeConfig } from "./_cli.ts";
 import { cifarMembers, writeArchive } from "./_data_fixtures.ts";
 
@@ -24,7 +25,8 @@ async function setup(epochs = 3) {
 
 async function weightsOf(file: string) {
   const c = await readCheckpoint(file);
-  return { weights: c.weights, slots: c.optimizer.slots, epoch: c.info.epoch };
+  const state = c.training!.state as unknown as TrainState;
+  return { weights: c.weights, slots: c.training!.optimizer, epoch: state.epoch };
 }
 
 function metricsEpochs(dir: string): number[] {
@@ -115,4 +117,20 @@ Deno.test("--epochs extends a run and says how the schedule continues", async ()
       "epochs, so it is re-planned over 5: the learning-rate factor was 4.00e-6 at step 48, and " +
       "is 0.584 at step 49 on the new plan (start a new run to keep one oneCycle cycle)",
   );
+});
+
+Deno.test("a damaged checkpoint on --resume is a message naming the file, and nothing changes", async () => {
+  const { dir, args } = await setup(1);
+  const out = `${dir}run`;
+  assert.equal((await cli(args("run"))).code, 0);
+  const last = `${out}/checkpoints/last.safetensors`;
+  const bytes = await Deno.readFile(last);
+  await Deno.writeFile(last, bytes.subarray(0, bytes.length - 100)); // truncated
+  const status = await Deno.readTextFile(`${out}/run.json`);
+  const r = await cli(["--resume", out, "--epochs", "2"]);
+  assert.equal(r.code, 2);
+  assert.ok(r.err.startsWith(`Cannot read safetensors file: ${last}: `), r.err);
+  assert.doesNotMatch(r.err, /\n\s+at /); // no stack trace
+  assert.equal(await Deno.readTextFile(`${out}/run.json`), status);
+  assert.deepEqual(metricsEpochs(out), [1]);
 });

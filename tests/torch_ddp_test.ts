@@ -50,7 +50,7 @@ async function run(spec: Spec, launcher: TorchLauncher, extra: Partial<TorchTrai
     seed: 1,
     augment: false,
     optimizer: { type: "sgd", lr: 0.1, momentum: 0.9 },
-    initialWeights: collectWeights(model, spec),
+    initialWeights: await collectWeights(model, spec),
     workDir: work,
     device: "cpu",
     launcher,

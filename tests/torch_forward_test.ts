@@ -6,11 +6,13 @@ import {
   adaptiveAvgPool2d,
   avgPool2d,
   batchNorm,
+  concat,
   conv2d,
   dense,
   dropout,
   flatten,
   globalAvgPool2d,
+  graph,
   maxPool2d,
   type Op,
   OP_NAMES,
@@ -23,6 +25,7 @@ import { Rng } from "../data/mod.ts";
 import { collectWeights } from "../weights/checkpoint.ts";
 import { applyWeights } from "../weights/mod.ts";
 import { describeTorch } from "../engines/torch/mod.ts";
+import { residual } from "./_graph_fixtures.ts";
 import { relativeError, torchForward, torchTest } from "./_torch_fixtures.ts";
 
 await useBackend("cpu", { quiet: true });
@@ -52,10 +55,10 @@ function globalPool(): Spec {
 }
 
 /** The model's weights replaced by random ones (BatchNorm statistics too, variances positive). */
-function randomWeights(spec: Spec, seed: number) {
+async function randomWeights(spec: Spec, seed: number) {
   const model = build(spec, { seed });
   const rng = new Rng(seed);
-  const weights = collectWeights(model, spec);
+  const weights = await collectWeights(model, spec);
   for (const [key, w] of weights) {
     for (let i = 0; i < w.data.length; i++) {
       w.data[i] = key.endsWith("variance") ? 0.5 + rng.next() : (rng.next() - 0.5) * 0.8;
@@ -65,7 +68,20 @@ function randomWeights(spec: Spec, seed: number) {
   return { model, weights };
 }
 
-const specs = [everyOp(), globalPool()];
+/** A concatenation of two branches (and, with residual(), a sum): graph specs. */
+function branches(): Spec {
+  return graph("branches", [8, 8, 3])
+    .node("stem", conv2d(4, 3, { padding: 1 }))
+    .node("left", conv2d(6, 3, { padding: 1 }))
+    .node("right", conv2d(2, 1), { from: "stem" })
+    .node("join", concat(), { from: ["left", "right"] })
+    .node("relu", relu())
+    .node("pool", globalAvgPool2d())
+    .node("fc", dense(3))
+    .spec();
+}
+
+const specs = [everyOp(), globalPool(), branches(), residual()];
 
 Deno.test("the forward-parity specs use every op of the catalogue", () => {
   const used = new Set<Op>(specs.flatMap((s) => s.nodes.map((n) => n.op)));
@@ -77,7 +93,7 @@ for (const spec of specs) {
     torchTest(
       `${spec.name}: the engine's module gives Graft's logits from the same weights`,
       async () => {
-        const { model, weights } = randomWeights(spec, 3);
+        const { model, weights } = await randomWeights(spec, 3);
         const shape = [4, ...spec.inputShape];
         const rng = new Rng(9);
         const x = Float32Array.from(

@@ -66,7 +66,7 @@ for (const c of cases) {
     torchTest(`5 steps give Graft's losses in the torch engine: ${c.name}`, async () => {
       const data = quadrants(40, 5);
       const model = build(c.spec, { seed: 11 });
-      const initialWeights = collectWeights(model, c.spec);
+      const initialWeights = await collectWeights(model, c.spec);
       const settings = {
         epochs: 1,
         batchSize: 8,
@@ -77,10 +77,9 @@ for (const c of cases) {
         ...(c.labelSmoothing ? { labelSmoothing: c.labelSmoothing } : {}),
       };
       const graftLosses: number[] = [];
-      await train(c.spec, {
+      await train(model, c.spec, {
         ...settings,
         train: data,
-        model,
         callbacks: [{ onBatchEnd: (e) => void graftLosses.push(e.loss) }],
       });
       const work = await Deno.makeTempDir({ prefix: "graft_torch_parity_" });

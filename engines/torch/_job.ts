@@ -2,11 +2,11 @@
 import { join } from "node:path";
 import { CIFAR10_MEAN, CIFAR10_STD, CifarSplit, type Dataset } from "../../data/mod.ts";
 import type { Spec } from "../../dsl/mod.ts";
-import { checkOptimizer, type OptimizerConfig, resolveRates } from "../../train/optimizers.ts";
-import { checkSchedule, type Schedule, scheduleFactor } from "../../train/schedules.ts";
-import type { Monitor } from "../../train/callbacks.ts";
+import { resolveRates } from "../../train/optimizers.ts";
+import { scheduleFactor } from "../../train/schedules.ts";
+import type { Monitor, OptimizerConfig, Schedule } from "../../train/config.ts";
+import { optimizerSchema, scheduleSchema, schemaProblems } from "../../train/_schemas.ts";
 import { encodeSafetensors, type TensorInput } from "../../weights/safetensors.ts";
-import { encodeWeights } from "../../weights/checkpoint.ts";
 import type { WeightMap } from "../../weights/weight_map.ts";
 import { describeTorch, type TorchModuleDescription } from "./describe.ts";
 import { EngineError } from "./errors.ts";
@@ -97,7 +97,10 @@ export function makeJob(
   const problems: string[] = [];
   const optimizer = s.optimizer ?? DEFAULT_OPTIMIZER;
   const schedule = s.schedule ?? { type: "constant" };
-  problems.push(...checkOptimizer(optimizer), ...checkSchedule(schedule));
+  const o = optimizerSchema.safeParse(optimizer);
+  if (!o.success) problems.push(...schemaProblems("optimizer", o.error, optimizer));
+  const sc = scheduleSchema.safeParse(schedule);
+  if (!sc.success) problems.push(...schemaProblems("schedule", sc.error, schedule));
   const module = describeTorch(spec);
   const groups = [
     ...new Set(
@@ -179,7 +182,9 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
 
 /** Writes Graft-layout weights as the engine's initial weights. */
 export async function writeWeights(path: string, weights: WeightMap): Promise<void> {
-  await writeAtomic(path, encodeWeights(weights));
+  const tensors: Record<string, TensorInput> = {};
+  for (const [k, t] of weights) tensors[k] = { dtype: "F32", shape: t.shape, data: t.data };
+  await writeAtomic(path, encodeSafetensors(tensors));
 }
 
 /** Writes the job file. */

@@ -5,7 +5,6 @@ import type { Trainer } from "../../pipelines/_run.ts";
 import { collectWeights } from "../../weights/checkpoint.ts";
 import { readWeights } from "../../weights/read_weights.ts";
 import { applyWeights } from "../../weights/load_weights.ts";
-import { buildWithWeights } from "../../weights/build_with_weights.ts";
 import { join } from "node:path";
 import { EngineError } from "./errors.ts";
 import { type TorchLauncher, trainTorch } from "./train_torch.ts";
@@ -19,16 +18,14 @@ import { type TorchLauncher, trainTorch } from "./train_torch.ts";
  * ```
  */
 export function torchTrainer(launcher: TorchLauncher, log: (text: string) => void): Trainer {
-  return async (spec, options, data) => {
+  return async (model, spec, options, data) => {
     const shape = options.train.shape.join("×");
     if (shape !== "32×32×3") {
       throw new EngineError("Cannot train with the torch engine", [
         `data.resize: the torch engine trains on CIFAR-10's 32×32 images, the config asks ${shape}`,
       ]);
     }
-    const model = options.model ??
-      (await buildWithWeights(spec, { seed: options.seed ?? 0 })).model;
-    const work = await Deno.makeTempDir({ prefix: "graft_torch_" });
+    const work = join(data.out, "torch");
     const final = join(work, "final.safetensors");
     try {
       const result = await trainTorch(spec, {
@@ -55,7 +52,7 @@ export function torchTrainer(launcher: TorchLauncher, log: (text: string) => voi
         }, ...(options.callbacks ?? [])],
         ...(options.resume !== undefined
           ? { resume: options.resume }
-          : { initialWeights: collectWeights(model, spec) }),
+          : { initialWeights: await collectWeights(model, spec) }),
         workDir: work,
         finalWeights: final,
         launcher,

@@ -11,6 +11,7 @@ import type {
 } from "../../train/events.ts";
 import type { Evaluation } from "../../train/evaluate.ts";
 import type { WeightMap } from "../../weights/weight_map.ts";
+import { decodeCheckpoint, encodeCheckpoint, readCheckpoint } from "../../weights/checkpoint.ts";
 import {
   encodeSplit,
   type JobSettings,
@@ -166,15 +167,6 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
   if (buffer) yield buffer;
 }
 
-async function moveAtomic(from: string, to: string): Promise<void> {
-  try {
-    await Deno.rename(from, to);
-  } catch {
-    await copyAtomic(from, to); // another file system
-    await Deno.remove(from).catch(() => {});
-  }
-}
-
 async function copyAtomic(from: string, to: string): Promise<void> {
   const tmp = `${to}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
@@ -298,6 +290,16 @@ async function run(
     ]);
   }
   const callbacks = options.callbacks ?? [];
+  if (options.resume !== undefined) {
+    // Callbacks continue where the checkpoint left them (early stopping's patience, ...).
+    const saved = (await readCheckpoint(options.resume)).training?.state.callbacks as
+      | Record<string, unknown>
+      | undefined;
+    for (const cb of callbacks) {
+      const state = cb.stateKey !== undefined ? saved?.[cb.stateKey] : undefined;
+      if (state !== undefined) cb.loadStateDict?.(state);
+    }
+  }
   let stopReason: string | undefined;
   let lastCheckpoint: string | undefined;
   // This epoch's checkpoint, staged by the engine; ctx.saveCheckpoint() commits it.
@@ -328,7 +330,7 @@ async function run(
       snapshot = true;
       const marker = new Map<string, Float32Array>();
       snapshots.add(marker);
-      return marker;
+      return Promise.resolve(marker);
     },
     setWeights(values) {
       if (!snapshots.has(values)) notHere("ctx.setWeights() of weights made in Deno");
@@ -339,9 +341,21 @@ async function run(
         if (lastCheckpoint === undefined) notHere("ctx.saveCheckpoint() outside onEpochEnd");
         await copyAtomic(lastCheckpoint!, path);
       } else {
+        // The engine's checkpoint, with the callbacks' states added (Graft's own codec).
+        const ckpt = decodeCheckpoint(await Deno.readFile(staged), staged);
+        const states: Record<string, unknown> = {};
+        for (const cb of callbacks) {
+          if (cb.stateKey !== undefined && cb.stateDict) states[cb.stateKey] = cb.stateDict();
+        }
+        const training = ckpt.training!;
         await Deno.mkdir(dirname(path), { recursive: true });
-        await moveAtomic(staged, path);
-        staged = undefined;
+        await writeAtomic(
+          path,
+          encodeCheckpoint({
+            ...ckpt,
+            training: { ...training, state: { ...training.state, callbacks: states } },
+          }),
+        );
         await Deno.writeTextFile(join(work, "committed"), path);
       }
       lastCheckpoint = path;

@@ -30,7 +30,7 @@ from model import GraftModule, graft_weights, load_graft_weights, weight_entries
 from model import from_graft, to_graft  # noqa: E402
 from rng import Rng  # noqa: E402
 
-CHECKPOINT_KEY = "graft.checkpoint"
+CHECKPOINT_FORMAT = "graft.checkpoint/v2"
 _ALIVE = []
 
 
@@ -163,30 +163,43 @@ class Engine:
                     self.optimizer.state[p] = st
 
     # -- checkpoints ---------------------------------------------------------------------------
-    def save(self, path, info, event="checkpoint"):
+    def save(self, path, state, event="checkpoint"):
+        """Writes a Graft checkpoint (format graft.checkpoint/v2: Graft's names and layout, the
+        spec and the training state in the metadata) from rank 0."""
         if self.rank != 0:
             return
         tensors = {f"weights/{k}": v for k, v in graft_weights(self.model).items()}
         slots, step = self.optimizer_state()
         tensors.update({f"optimizer/{k}": v for k, v in slots.items()})
-        meta = {**info, "optimizerStep": step if slots else info["step"]}
-        safetensors_io.write(path, tensors, {CHECKPOINT_KEY: json.dumps(meta)})
-        self.emit(event, path=path, epoch=info["epoch"])
+        state = {**state, "optimizerStep": step if slots else state["step"]}
+        safetensors_io.write(path, tensors, {
+            "format": CHECKPOINT_FORMAT,
+            "graft.spec": json.dumps(self.job["spec"]),
+            "graft.training": json.dumps(state),
+        })
+        self.emit(event, path=path, epoch=state["epoch"])
 
     def restore(self, path):
-        tensors, meta = safetensors_io.read(path)
-        if CHECKPOINT_KEY not in meta:
-            raise JobError("Cannot resume", [f"{path} has no {CHECKPOINT_KEY} metadata: not a "
-                                             "Graft checkpoint"])
-        info = json.loads(meta[CHECKPOINT_KEY])
-        t = self.job["train"]
+        """Restores weights and optimizer state from a Graft checkpoint of either engine; returns
+        its training state."""
+        try:
+            tensors, meta = safetensors_io.read(path)
+        except (OSError, ValueError) as e:
+            raise JobError("Cannot resume", [f"{path}: {e}"])
+        if meta.get("format") != CHECKPOINT_FORMAT or "graft.training" not in meta:
+            raise JobError("Cannot resume", [f"{path} is not a {CHECKPOINT_FORMAT} training "
+                                             "checkpoint"])
+        state = json.loads(meta["graft.training"])
+        spec = json.loads(meta.get("graft.spec", "null"))
         problems = []
-        if json.dumps(info["spec"], sort_keys=True) != json.dumps(self.job["spec"], sort_keys=True):
-            problems.append(f"{path} was written for another spec ({info['spec']['name']})")
-        if info["batchSize"] != t["batchSize"]:
-            problems.append(f"{path} used batch size {info['batchSize']}, this run {t['batchSize']}")
-        if json.dumps(info["optimizer"], sort_keys=True) != json.dumps(t["optimizer"], sort_keys=True):
-            problems.append(f"{path} used optimizer {json.dumps(info['optimizer'])}")
+        if json.dumps(spec, sort_keys=True) != json.dumps(self.job["spec"], sort_keys=True):
+            problems.append(f"{path} was written for another spec ({(spec or {}).get('name')})")
+        ours = self.settings()
+        for key in ("seed", "batchSize", "trainSize", "optimizer", "schedule", "labelSmoothing"):
+            a, b = state["settings"].get(key), ours[key]
+            if json.dumps(a, sort_keys=True) != json.dumps(b, sort_keys=True):
+                problems.append(f"{path}: {key}: the checkpoint's run used {json.dumps(a)}, this "
+                                f"run {json.dumps(b)}")
         weights = {k[8:]: v for k, v in tensors.items() if k.startswith("weights/")}
         slots = {k[10:]: v for k, v in tensors.items() if k.startswith("optimizer/")}
         if not problems:
@@ -196,8 +209,14 @@ class Engine:
                 problems.extend(str(e).split("; "))
         if problems:
             raise JobError("Cannot resume", problems)
-        self.set_optimizer_state(slots, info.get("optimizerStep", info["step"]))
-        return info
+        self.set_optimizer_state(slots, state.get("optimizerStep", state["step"]))
+        return state
+
+    def settings(self):
+        t = self.job["train"]
+        return {"epochs": t["epochs"], "seed": t["seed"], "batchSize": t["batchSize"],
+                "trainSize": self.train_data.size, "optimizer": t["optimizer"],
+                "schedule": t["schedule"], "labelSmoothing": t.get("labelSmoothing", 0.0)}
 
     def wait_answer(self, name):
         """Rank 0 waits for Deno's answer file after an event; every rank gets (stop, snapshot,
@@ -321,10 +340,8 @@ class Engine:
             return {g: rates[g] * f for g in self.groups}
 
         def info_now():
-            return {"format": "graft.checkpoint/v1", "engine": "torch", "spec": job["spec"],
-                    "epoch": epoch_done, "epochs": epochs, "step": step, "rng": rng_at_epoch,
-                    "seed": t["seed"], "batchSize": batch_size, "optimizer": t["optimizer"],
-                    "schedule": t["schedule"], "labelSmoothing": smoothing, "history": history}
+            return {"epoch": epoch_done, "step": step, "rng": rng_at_epoch,
+                    "settings": self.settings(), "history": history, "callbacks": {}}
 
         trainable = sum(p.numel() for ps in self.groups.values() for _, p, _ in ps)
         everything = sum(v.numel() for _, v, _, _, _ in self.entries)
