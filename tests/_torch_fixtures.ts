@@ -4,7 +4,7 @@ import { missing } from "./_requires.ts";
 import { encodeSafetensors, readSafetensors } from "../weights/mod.ts";
 import type { WeightMap } from "../weights/weight_map.ts";
 import type { TorchModuleDescription } from "../engines/torch/mod.ts";
-import { PYTHON_DIR, pythonPath } from "../engines/torch/_python.ts";
+import { engineReady, pythonPath } from "../engines/torch/_python.ts";
 
 const NO_TORCH = await missing("torch");
 
@@ -30,7 +30,7 @@ export async function torchForward(
     await Deno.writeFile(join(dir, "x.safetensors"), encodeSafetensors({ x: { shape, data: x } }));
     const out = await new Deno.Command(pythonPath(), {
       args: [
-        join(PYTHON_DIR, "forward.py"),
+        join(engineReady(), "forward.py"),
         join(dir, "module.json"),
         join(dir, "w.safetensors"),
         join(dir, "x.safetensors"),

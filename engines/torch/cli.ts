@@ -1,4 +1,5 @@
 import { EngineError } from "./errors.ts";
+import { engineReady } from "./_python.ts";
 import type { TorchLauncher } from "./train_torch.ts";
 
 /**
@@ -80,6 +81,7 @@ export function launcherFrom(flags: EngineFlags, name: string): TorchLauncher | 
   }
   if (problems.length) throw new EngineError("Invalid engine flags", problems);
   if (engine === "tfjs") return undefined;
+  engineReady();
   if (engine === "torch") return { kind: "python" };
   return {
     kind: "torchrun",

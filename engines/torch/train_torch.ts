@@ -21,7 +21,7 @@ import {
   writeJob,
   writeWeights,
 } from "./_job.ts";
-import { PYTHON_DIR, pythonPath } from "./_python.ts";
+import { engineReady, pythonPath } from "./_python.ts";
 import { EngineError } from "./errors.ts";
 
 /**
@@ -123,7 +123,7 @@ export interface TorchTrainResult {
 type EngineEvent = { event: string; [key: string]: unknown };
 
 function launchArgs(launcher: TorchLauncher, jobFile: string, timeout: number): string[] {
-  const script = join(PYTHON_DIR, "train.py");
+  const script = join(engineReady(), "train.py");
   if (launcher.kind === "python") return [script, jobFile];
   const args = ["-m", "torch.distributed.run", `--nproc_per_node=${launcher.nprocPerNode}`];
   const nnodes = launcher.nnodes ?? 1;
