@@ -157,10 +157,38 @@ function reason(part: Part): Promise<string | null> {
   return answer;
 }
 
+/** The parts found missing in this test module, in the order asked. */
+const missingHere: Part[] = [];
+
+function record(part: Part): void {
+  if (LOG_DIR) Deno.writeTextFileSync(join(LOG_DIR, "skipped.log"), `${part}\n`, { append: true });
+}
+
+/**
+ * Counts each test this module registers with `ignore: true` once a part was found missing,
+ * under the first part missing here, however the `missing()` answer reached the test (one call
+ * per test, or one per module shared by many). Skipped steps (`t.step`) are not counted.
+ */
+function countIgnoredTests(): void {
+  const register = Deno.test;
+  const counting = (...args: unknown[]) => {
+    const options = args.find((a) => typeof a === "object" && a !== null) as
+      | { ignore?: boolean }
+      | undefined;
+    if (options?.ignore === true && missingHere[0]) record(missingHere[0]);
+    return (register as (...a: unknown[]) => void)(...args);
+  };
+  Object.defineProperty(Deno, "test", { value: Object.assign(counting, register) });
+}
+
+// Installed on import, before any `Deno.test(...)` of the module is evaluated: a call's
+// `Deno.test` is looked up before its arguments (and their `await missing()`) run.
+countIgnoredTests();
+
 /**
  * Whether a test needing `part` must be skipped here: the value for `Deno.test({ ignore })` or
- * `t.step({ ignore })`. Call it once per test: each call counts one skip. Under
- * `GRAFT_REQUIRE_ALL=1` a missing part throws instead, naming the part and its install line.
+ * `t.step({ ignore })`. Under `GRAFT_REQUIRE_ALL=1` a missing part throws instead, naming the
+ * part and its install line. Await it at module level (or inside a test for a step).
  */
 export async function missing(...parts: Part[]): Promise<boolean> {
   for (const part of parts) {
@@ -173,9 +201,7 @@ export async function missing(...parts: Part[]): Promise<boolean> {
     const first = LOG_DIR ? createOnce(join(LOG_DIR, `told-${part}`), "") : !told.has(part);
     told.add(part);
     if (first) console.error(`Skipping the tests that need ${what}: ${why}\n  Install: ${install}`);
-    if (LOG_DIR) {
-      Deno.writeTextFileSync(join(LOG_DIR, "skipped.log"), `${part}\n`, { append: true });
-    }
+    if (!missingHere.includes(part)) missingHere.push(part);
     return true;
   }
   return false;
