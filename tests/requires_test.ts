@@ -2,11 +2,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PARTS, skipSummary } from "./_requires.ts";
 
-Deno.test("the skip summary counts the skipped tests by part with each install line", async () => {
+Deno.test("the skip summary counts each module's ignored tests under the part it missed", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(join(dir, "skipped.log"), "native\nnative\ntorch\nnative\n");
-    const line = skipSummary(dir);
+    await Deno.writeTextFile(
+      join(dir, "modules.log"),
+      "native\tfile:///t/a_test.ts\ntorch\tfile:///t/b_test.ts\nnative\tfile:///t/b_test.ts\n" +
+        "webgpu\tfile:///t/c_test.ts\n",
+    );
+    const ignored = new Map([["file:///t/a_test.ts", 3], ["file:///t/b_test.ts", 1]]);
+    const line = skipSummary(dir, ignored);
     assert.equal(
       line,
       `Skipped 4 tests: 3 need ${PARTS.native.what}, install: ${PARTS.native.install}; ` +
@@ -22,7 +27,7 @@ Deno.test("the skip summary counts the skipped tests by part with each install l
 Deno.test("the skip summary says when nothing was skipped", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    assert.match(skipSummary(dir), /^Skipped 0 tests/);
+    assert.match(skipSummary(dir, new Map()), /^Skipped 0 tests/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -33,14 +38,18 @@ Deno.test("deno task test says once per missing part why, and ends with the coun
   const requires = new URL("tests/_requires.ts", root).href;
   const dir = await Deno.makeTempDir({ prefix: "graft-requires-" });
   try {
-    for (const name of ["a_test.ts", "b_test.ts"]) {
-      await Deno.writeTextFile(
-        join(dir, name),
-        `import { missing } from ${JSON.stringify(requires)};\n` +
-          `Deno.test({ name: "one", ignore: await missing("native"), fn() {} });\n` +
-          `Deno.test({ name: "two", ignore: await missing("native"), fn() {} });\n`,
-      );
-    }
+    const head = `import { missing } from ${JSON.stringify(requires)};\n`;
+    await Deno.writeTextFile(
+      join(dir, "a_test.ts"),
+      head + `Deno.test({ name: "one", ignore: await missing("native"), fn() {} });\n` +
+        `Deno.test({ name: "two", ignore: await missing("native"), fn() {} });\n`,
+    );
+    await Deno.writeTextFile( // one answer shared by two tests
+      join(dir, "b_test.ts"),
+      head + `const skip = await missing("native");\n` +
+        `Deno.test({ name: "three", ignore: skip, fn() {} });\n` +
+        `Deno.test({ name: "four", ignore: skip, fn() {} });\n`,
+    );
     const run = (env: Record<string, string>) =>
       new Deno.Command("deno", {
         args: [
