@@ -18,6 +18,8 @@ import {
   type TrainResult,
 } from "../train/mod.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
+import { liveReport, writeMistakes, writeRunReport } from "../report/mod.ts";
+import { collectProvenance, endProvenance, type Provenance } from "./_provenance.ts";
 
 /** Where a run's output goes. */
 export interface RunIo {
@@ -50,7 +52,7 @@ export async function runPipeline(
   resume: boolean,
   io: RunIo,
 ): Promise<TrainResult> {
-  await useBackend(config.backend as BackendName, { quiet: false });
+  const backend = await useBackend(config.backend as BackendName, { quiet: false });
   const data = await loadCifar10({
     ...(config.data.path !== null ? { data: config.data.path } : {}),
     ...(config.data.cacheDir !== null ? { cacheDir: config.data.cacheDir } : {}),
@@ -63,6 +65,10 @@ export async function runPipeline(
   await Deno.mkdir(join(out, "checkpoints"), { recursive: true });
   await Deno.writeTextFile(join(out, "config.yaml"), stringify(config));
   await Deno.writeTextFile(join(out, "spec.json"), JSON.stringify(spec.toJSON(), null, 2) + "\n");
+  const provenance = await collectProvenance(backend);
+  const writeProvenance = (p: Provenance) =>
+    Deno.writeTextFile(join(out, "provenance.json"), JSON.stringify(p, null, 2) + "\n");
+  await writeProvenance(provenance);
   const metrics = join(out, "metrics.jsonl");
   if (!resume) await Deno.writeTextFile(metrics, "");
   const callbacks: Callback[] = [
@@ -74,6 +80,7 @@ export async function runPipeline(
         if (io.json) io.stdout(line + "\n");
       },
     },
+    liveReport({ dir: out }),
   ];
   const es = config.train.earlyStopping;
   if (es) {
@@ -83,19 +90,26 @@ export async function runPipeline(
   }
   callbacks.push(checkpointing({ dir: join(out, "checkpoints"), monitor: "valAccuracy" }));
   const t = config.train;
-  const result = await train(spec, {
-    train: cifarDataset(data.train, { augment: config.data.augment }),
-    validation: cifarDataset(data.test),
-    epochs: t.epochs,
-    batchSize: t.batchSize,
-    seed: t.seed,
-    labelSmoothing: t.labelSmoothing,
-    optimizer: t.optimizer as OptimizerConfig,
-    schedule: t.schedule as Schedule,
-    evaluateBatchSize: t.evaluateBatchSize,
-    callbacks,
-    ...(resume ? { resume: await findCheckpoint(out) } : {}),
-  });
+  let result: TrainResult;
+  try {
+    result = await train(spec, {
+      train: cifarDataset(data.train, { augment: config.data.augment }),
+      validation: cifarDataset(data.test),
+      epochs: t.epochs,
+      batchSize: t.batchSize,
+      seed: t.seed,
+      labelSmoothing: t.labelSmoothing,
+      optimizer: t.optimizer as OptimizerConfig,
+      schedule: t.schedule as Schedule,
+      evaluateBatchSize: t.evaluateBatchSize,
+      callbacks,
+      ...(resume ? { resume: await findCheckpoint(out) } : {}),
+    });
+  } catch (e) {
+    await writeProvenance(endProvenance(provenance));
+    await writeRunReport(out, { status: "failed", reason: (e as Error).message });
+    throw e;
+  }
   if (result.evaluation) {
     const ev = evaluationJson(result.evaluation, data.classes);
     await Deno.writeTextFile(join(out, "evaluation.json"), JSON.stringify(ev, null, 2) + "\n");
@@ -104,6 +118,15 @@ export async function runPipeline(
       `Test: accuracy ${(e.top1 * 100).toFixed(2)}%, top-5 ${(e.top5 * 100).toFixed(2)}%, ` +
         `loss ${e.loss.toFixed(4)} on ${e.count} images. Run folder: ${out}\n`,
     );
+    const test = data.test;
+    await writeMistakes(
+      out,
+      e.mistakes,
+      data.classes,
+      (i) => test.pixels.subarray(i * 3072, (i + 1) * 3072),
+    );
   }
+  await writeProvenance(endProvenance(provenance));
+  io.stderr(`Report: ${await writeRunReport(out, { status: "finished" })}\n`);
   return result;
 }

@@ -20,12 +20,20 @@ import { TrainError } from "../train/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
 import { runPipeline } from "./_run.ts";
+import { COMMANDS, runCommand } from "./_commands.ts";
 
 const DEFAULT_CONFIG = fileURLToPath(new URL("./cifar10.yaml", import.meta.url));
 
 const HELP = `Train a Graft spec on CIFAR-10.
 
 Usage: deno task cifar10 [options]
+       deno task cifar10 report|evaluate|predict|export ... (each with --help)
+
+Commands:
+  report RUN_DIR [RUN_DIR...]   Rewrite a run's report.html, or compare several runs
+  evaluate RUN_DIR              Loss, top-1/top-5, per-class accuracy, confusion matrix
+  predict RUN_DIR IMAGE...      Top-5 classes of PNG or JPEG images
+  export RUN_DIR --format tfjs --out DIR   The TensorFlow.js layers model
 
 Options:
   --config FILE.yaml   Pipeline config (default: pipelines/cifar10.yaml, the seed recipe:
@@ -169,6 +177,9 @@ function applyFlags(config: PipelineConfig, f: Flags): PipelineConfig {
  * ```
  */
 export async function main(args: string[], io: CliIo = realIo): Promise<number> {
+  if (args[0] !== undefined && Object.hasOwn(COMMANDS, args[0])) {
+    return await runCommand(args[0], args.slice(1), io);
+  }
   let flags: Flags;
   try {
     flags = parse(args).values;

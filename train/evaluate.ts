@@ -25,6 +25,29 @@ export interface Evaluation {
   readonly perClass: readonly number[];
   /** `confusion[label][predicted]` counts. */
   readonly confusion: readonly (readonly number[])[];
+  /** The most confident wrong predictions, most confident first (at most `mistakes`). */
+  readonly mistakes: readonly Mistake[];
+}
+
+/**
+ * One wrong prediction of {@linkcode evaluate}: which image, its label, the predicted class and
+ * the softmax probability the model gave it.
+ *
+ * @example
+ * ```ts
+ * import type { Mistake } from "@graft/graft/train";
+ * const m: Mistake = { index: 7, label: 3, predicted: 5, confidence: 0.93 };
+ * ```
+ */
+export interface Mistake {
+  /** Index of the image in the dataset. */
+  readonly index: number;
+  /** Its true class. */
+  readonly label: number;
+  /** The class the model chose. */
+  readonly predicted: number;
+  /** Probability of the chosen class. */
+  readonly confidence: number;
 }
 
 /**
@@ -39,6 +62,10 @@ export interface Evaluation {
 export interface EvaluateOptions {
   /** Images per forward pass. Default: 256. */
   readonly batchSize?: number;
+  /** How many of the most confident mistakes to keep. Default: 32. */
+  readonly mistakes?: number;
+  /** Called after each forward pass with images done and the total (progress displays). */
+  readonly onBatch?: (done: number, total: number) => void;
 }
 
 /**
@@ -64,9 +91,11 @@ export function evaluate(
   const order = epochOrder(dataset.size);
   let lossSum = 0;
   let top5 = 0;
+  const keep = options.mistakes ?? 32;
+  let mistakes: Mistake[] = [];
   for (let at = 0; at < order.length; at += batchSize) {
     const b = dataset.batch(order.subarray(at, at + batchSize));
-    const [lossT, predT, inTop5T] = tf.tidy(() => {
+    const [lossT, predT, inTop5T, confT] = tf.tidy(() => {
       const x = tf.tensor4d(b.x, [b.size, ...dataset.shape]);
       const y = tf.tensor1d(b.labels, "int32");
       const logits = model.apply(x, { training: false }) as tf.Tensor2D;
@@ -74,13 +103,23 @@ export function evaluate(
       const pred = tf.argMax(logits, -1);
       const { indices } = tf.topk(logits, Math.min(5, k));
       const hit = tf.sum(tf.cast(tf.equal(indices, tf.expandDims(y, 1)), "int32"));
-      return [loss, pred, hit];
+      const conf = tf.max(tf.softmax(logits), -1);
+      return [loss, pred, hit, conf];
     });
     lossSum += lossT.dataSync()[0]!;
     const pred = predT.dataSync();
+    const conf = confT.dataSync();
     top5 += inTop5T.dataSync()[0]!;
-    tf.dispose([lossT, predT, inTop5T]);
-    for (let i = 0; i < b.size; i++) confusion[b.labels[i]!]![pred[i]!]!++;
+    tf.dispose([lossT, predT, inTop5T, confT]);
+    for (let i = 0; i < b.size; i++) {
+      const label = b.labels[i]!, predicted = pred[i]!;
+      confusion[label]![predicted]!++;
+      if (label !== predicted && keep > 0) {
+        mistakes.push({ index: order[at + i]!, label, predicted, confidence: conf[i]! });
+      }
+    }
+    if (mistakes.length > 4 * keep) mistakes = worst(mistakes, keep);
+    options.onBatch?.(Math.min(at + batchSize, order.length), order.length);
   }
   const n = dataset.size;
   const correct = confusion.reduce((s, row, i) => s + row[i]!, 0);
@@ -94,5 +133,10 @@ export function evaluate(
       return total ? row[i]! / total : NaN;
     }),
     confusion,
+    mistakes: worst(mistakes, keep),
   };
+}
+
+function worst(mistakes: Mistake[], keep: number): Mistake[] {
+  return mistakes.sort((a, b) => b.confidence - a.confidence || a.index - b.index).slice(0, keep);
 }

@@ -343,7 +343,14 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
     rngAtEpoch = rng.state();
     let val: Evaluation | undefined;
     if (options.validation) {
-      val = evaluate(model, options.validation, batchOpt(options.evaluateBatchSize));
+      const valStart = performance.now();
+      val = evaluate(model, options.validation, {
+        ...batchOpt(options.evaluateBatchSize),
+        onBatch: (done, total) => {
+          const e = { epoch, done, total, elapsedMs: performance.now() - valStart };
+          for (const cb of callbacks) cb.onValidationBatchEnd?.(e, ctx);
+        },
+      });
       lastEval = val;
       weightsChanged = false;
     }

@@ -1,0 +1,86 @@
+// `deno task cifar10 predict RUN_DIR IMAGE… [--json]`
+import { parseArgs } from "node:util";
+import { CIFAR10_CLASSES, cifarDataset, CifarSplit } from "../data/mod.ts";
+import { predict } from "../train/mod.ts";
+import { CliError } from "./_cli_error.ts";
+import { decodeImage, toPlanar } from "./_decode_image.ts";
+import { openRun } from "./_run_model.ts";
+import type { CliIo } from "./cifar10.ts";
+
+const HELP = `Classify images with a run's trained model.
+
+Usage: deno task cifar10 predict RUN_DIR IMAGE... [options]
+
+Each IMAGE is a PNG or JPEG file of any size; it is resized to the model's input (32×32,
+area-averaged when shrinking, as CIFAR-10's images were made) and normalised as the run's data
+were. Prints the five most likely classes of each image with their probabilities.
+
+Options:
+  --json               One JSON array on stdout: [{ file, width, height, top5: [{ class,
+                       probability }] }]
+  --checkpoint WHICH   best, last, or a checkpoint file (default: best, else last)
+  -h, --help           Show this help
+
+Exit codes: 0 done, 1 the run, its checkpoint or an image is missing or not an image,
+2 bad arguments.
+`;
+
+/** Runs the `predict` command. */
+export async function predictCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" },
+      checkpoint: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const [dir, ...files] = positionals;
+  if (!dir || files.length === 0) throw new CliError("Expected RUN_DIR and at least one IMAGE", 2);
+  // Images first: a bad file fails before the model is built.
+  const images = await Promise.all(files.map(async (file) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(file);
+    } catch (e) {
+      throw new CliError(`Cannot read ${file}: ${(e as Error).message}`);
+    }
+    return { file, ...decodeImage(bytes, file) };
+  }));
+  const run = await openRun(dir, values.checkpoint ? { checkpoint: values.checkpoint } : {});
+  const [h, w, c] = run.spec.inputShape;
+  if (h !== 32 || w !== 32 || c !== 3) {
+    throw new CliError(
+      `Cannot predict with ${dir}: its input is [${h}, ${w}, ${c}], not a CIFAR image`,
+    );
+  }
+  const pixels = new Uint8Array(images.length * 3072);
+  images.forEach((img, i) => pixels.set(toPlanar(img, 32, 32), i * 3072));
+  const split = new CifarSplit("predict", { labels: new Uint8Array(images.length), pixels });
+  const probs = predict(run.model, cifarDataset(split));
+  run.model.dispose();
+  const classes = CIFAR10_CLASSES;
+  const results = images.map((img, i) => {
+    const p = probs[i]!;
+    const top5 = [...p.keys()].sort((a, b) => p[b]! - p[a]!).slice(0, 5)
+      .map((k) => ({ class: classes[k] ?? String(k), probability: Number(p[k]!.toFixed(6)) }));
+    return { file: img.file, width: img.width, height: img.height, top5 };
+  });
+  if (values.json) {
+    io.stdout(JSON.stringify(results, null, 2) + "\n");
+    return 0;
+  }
+  io.stderr(`Model: ${run.checkpoint}\n`);
+  for (const r of results) {
+    io.stdout(`${r.file} (${r.width}×${r.height})\n`);
+    for (const t of r.top5) {
+      io.stdout(`  ${t.class.padEnd(11)} ${(t.probability * 100).toFixed(1).padStart(5)}%\n`);
+    }
+  }
+  return 0;
+}

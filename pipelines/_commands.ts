@@ -1,0 +1,49 @@
+// The CLI's subcommands besides training, each in its own file, and how their errors print.
+import { DataError } from "../data/mod.ts";
+import { TrainError } from "../train/mod.ts";
+import { WeightsError } from "../weights/mod.ts";
+import { ConfigError } from "./_config.ts";
+import { CliError } from "./_cli_error.ts";
+import { evaluateCommand } from "./_cmd_evaluate.ts";
+import { exportCommand } from "./_cmd_export.ts";
+import { predictCommand } from "./_cmd_predict.ts";
+import { reportCommand } from "./_cmd_report.ts";
+import type { CliIo } from "./cifar10.ts";
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+/** `deno task cifar10 NAME …` for each subcommand. */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  report: reportCommand,
+  evaluate: evaluateCommand,
+  predict: predictCommand,
+  export: exportCommand,
+};
+
+/** Runs a subcommand; a user's error prints as one line and becomes its exit code. */
+export async function runCommand(name: string, args: string[], io: CliIo): Promise<number> {
+  try {
+    return await COMMANDS[name]!(args, io);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
+      io.stderr(
+        `Invalid arguments: ${(e as Error).message}\nRun ${name} --help for the options.\n`,
+      );
+      return 2;
+    }
+    if (e instanceof CliError) {
+      io.stderr(`${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof ConfigError) {
+      io.stderr(`${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof DataError || e instanceof TrainError || e instanceof WeightsError) {
+      io.stderr(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
