@@ -172,8 +172,13 @@ Deno.test("a run writes its folder, prints JSON per epoch, takes flag overrides,
     "checkpoints",
     "config.yaml",
     "evaluation.json",
+    "metrics.csv",
     "metrics.jsonl",
+    "mistakes.json",
+    "provenance.json",
+    "report.html",
     "spec.json",
+    "steps.csv",
   ]);
   const resolved = parseYaml(await Deno.readTextFile(`${out}/config.yaml`));
   assert.equal(resolved.train.batchSize, 8);
