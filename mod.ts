@@ -10,6 +10,7 @@
  *
  * @module
  */
+export * from "./errors/mod.ts";
 export * from "./backends/mod.ts";
 export * from "./dsl/mod.ts";
 export * from "./compile/mod.ts";

@@ -12,7 +12,8 @@
  * @module
  */
 export * from "./types.ts";
-export * from "./use_backend.ts";
+export { useBackend, type UseBackendOptions } from "./use_backend.ts";
+export { ensureBackend, ensureBackendSync } from "./default_backend.ts";
 export { registerNative } from "./native/mod.ts";
 export {
   LossReadback,

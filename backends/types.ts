@@ -1,7 +1,10 @@
 /** The backends a user can ask for. `auto` picks the fastest that works on this machine. */
 export type BackendName = "auto" | "native" | "cpu" | "webgpu" | "tensorflow";
 
-/** Every backend name accepted by {@linkcode useBackend}, in the order `auto` tries them. */
+/**
+ * Every backend name accepted by {@linkcode useBackend}, `auto` first. (`auto` itself tries a
+ * hardware `webgpu` adapter, then `native`, then `cpu`; `tensorflow` only when asked for.)
+ */
 export const BACKEND_NAMES: readonly BackendName[] = Object.freeze([
   "auto",
   "native",

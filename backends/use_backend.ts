@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { BackendInfo, BackendName, Registration } from "./types.ts";
 import { registerNative } from "./native/mod.ts";
 import { registerWebGpu } from "./webgpu/mod.ts";
 import { registerTensorflow } from "./tensorflow/mod.ts";
 import { useFastConvFilterGrad } from "../kernels/mod.ts";
+import { backendChoice } from "./_choice.ts";
 
 /** Options for {@linkcode useBackend}. */
 export interface UseBackendOptions {
@@ -12,10 +13,53 @@ export interface UseBackendOptions {
   readonly quiet?: boolean;
 }
 
-function quietCpuBanner(): void {
-  // tfjs-backend-cpu prints a "use tfjs-node" banner on first write under Node-like runtimes.
-  const backend = tf.findBackend("cpu") as { firstUse?: boolean } | null;
-  if (backend) backend.firstUse = false;
+/**
+ * Silences TensorFlow.js's "install the node backend" banner, which tfjs-backend-cpu prints on
+ * its first write under Node-like runtimes: wrong advice under Deno, where Graft has its own
+ * native kernels. Every CPU backend made after this (TensorFlow.js makes one whenever a tensor
+ * is created before a backend was set) starts with its `firstUse` flag already spent.
+ */
+export function quietCpuBanner(): void {
+  const proto = MathBackendCPU.prototype as unknown as { firstUse?: boolean };
+  if (!Object.getOwnPropertyDescriptor(proto, "firstUse")) {
+    Object.defineProperty(proto, "firstUse", { get: () => false, set: () => {} });
+  }
+  // One made before Graft was imported keeps its own flag.
+  const made = (tf.engine() as unknown as { registry: Record<string, object> }).registry;
+  for (const backend of Object.values(made)) {
+    if (backend instanceof MathBackendCPU) Object.assign(backend, { firstUse: false });
+  }
+}
+
+// Before any user code computes: the cpu backend made now is the one TensorFlow.js would start.
+quietCpuBanner();
+
+/** The finishing steps shared by both activations. */
+function finish(
+  requested: BackendName,
+  chosen: Exclude<BackendName, "auto">,
+  reg: Registration & { ok: true },
+): BackendInfo {
+  quietCpuBanner();
+  // The reference CPU kernels get the matrix-product weight gradient (WebGPU installs its own).
+  if (reg.tfBackend === "cpu") useFastConvFilterGrad("cpu");
+  return { requested, chosen, tfBackend: tf.getBackend(), detail: reg.detail };
+}
+
+/**
+ * Switches to a backend that starts synchronously (`native`, `cpu`): TensorFlow.js's
+ * `setBackend` finishes its work before its promise settles for those.
+ */
+export function activateSync(
+  requested: BackendName,
+  chosen: "native" | "cpu",
+  reg: Registration & { ok: true },
+): BackendInfo {
+  tf.setBackend(reg.tfBackend).catch(() => {});
+  if (tf.getBackend() !== reg.tfBackend) {
+    throw new Error(`Backend ${chosen} failed to start: tf.setBackend("${reg.tfBackend}")`);
+  }
+  return finish(requested, chosen, reg);
 }
 
 async function activate(
@@ -26,10 +70,7 @@ async function activate(
   const ok = await tf.setBackend(reg.tfBackend);
   if (!ok) throw new Error(`Backend ${chosen} failed to start: tf.setBackend("${reg.tfBackend}")`);
   await tf.ready();
-  quietCpuBanner();
-  // The reference CPU kernels get the matrix-product weight gradient (WebGPU installs its own).
-  if (reg.tfBackend === "cpu") useFastConvFilterGrad("cpu");
-  return { requested, chosen, tfBackend: tf.getBackend(), detail: reg.detail };
+  return finish(requested, chosen, reg);
 }
 
 const REGISTRARS = {
@@ -40,7 +81,8 @@ const REGISTRARS = {
 
 /**
  * Selects the TensorFlow.js backend Graft computes on. `auto` tries `webgpu` (a hardware
- * adapter only), then `native`, then `cpu`, and reports which one it took and why.
+ * adapter only), then `native`, then `cpu`, and reports which one it took and why. Without a
+ * call, Graft's first `build`, `evaluate` or `train` chooses as `auto` does (and says so).
  *
  * @example Use the reference CPU kernels
  * ```ts
@@ -93,6 +135,7 @@ export async function useBackend(
       break;
     }
   }
+  backendChoice.by = "user";
   log(`Backend ${info.chosen} (${info.tfBackend}): ${info.detail}`);
   return info;
 }

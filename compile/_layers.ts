@@ -33,7 +33,7 @@ export interface AdaptiveAvgPool2DArgs {
  *
  * @example
  * ```ts
- * import { AdaptiveAvgPool2D } from "@graft/graft/compile";
+ * import { AdaptiveAvgPool2D } from "./_layers.ts";
  * const pool = new AdaptiveAvgPool2D({ outputSize: [7, 7] });
  * ```
  */
@@ -114,7 +114,7 @@ interface BatchNormState {
  *
  * @example
  * ```ts
- * import { FreezableBatchNorm } from "@graft/graft/compile";
+ * import { FreezableBatchNorm } from "./_layers.ts";
  * const bn = new FreezableBatchNorm({ momentum: 0.9, epsilon: 1e-5 });
  * bn.trainable = false; // now always in inference mode
  * ```

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { fillNormal } from "./_random.ts";
 import type { Json, Shape, Spec, SpecNode } from "../dsl/mod.ts";
+import { ensureBackendSync } from "../backends/mod.ts";
 import { AdaptiveAvgPool2D, FreezableBatchNorm, ReseedingDropout } from "./_layers.ts";
 
 /** Options of {@linkcode build}. */
@@ -156,6 +157,7 @@ export function build(spec: Spec, options: BuildOptions = {}): tfl.LayersModel {
     );
   }
   const shapes = spec.shapes();
+  ensureBackendSync();
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const inputShape = [...spec.inputShape];
   const input = tfl.input({ shape: inputShape, name: "input" });

@@ -1,3 +1,6 @@
+import { GraftError } from "../errors/graft_error.ts";
+import { type Problem, problemOf } from "../errors/problem.ts";
+
 /**
  * One problem found while locating, extracting or reading CIFAR-10: the file it is in, the byte
  * offset where it was found (when there is one) and what is wrong.
@@ -34,14 +37,24 @@ function describe(p: DataProblem): string {
  * console.log(err.message); // "Cannot read CIFAR-10 data: data_batch_1.bin is truncated at byte 30730"
  * ```
  */
-export class DataError extends Error {
-  /** Every problem found, in the order found. */
-  readonly problems: readonly DataProblem[];
+export class DataError extends GraftError {
+  /** Every problem found, in the order found, as the reader reported it (file, offset). */
+  readonly dataProblems: readonly DataProblem[];
 
   /** Builds the error from one or more problems (`prefix` replaces the default lead-in). */
   constructor(problems: readonly DataProblem[], prefix = "Cannot read CIFAR-10 data") {
-    super(`${prefix}: ${problems.map(describe).join("; ")}`);
+    super(
+      `${prefix}: ${problems.map(describe).join("; ")}`,
+      problems.map((p): Problem =>
+        problemOf(
+          prefix,
+          p.offset === undefined ? p.file : `${p.file} at byte ${p.offset}`,
+          p.message,
+        )
+      ),
+      2,
+    );
     this.name = "DataError";
-    this.problems = problems;
+    this.dataProblems = problems;
   }
 }

@@ -1,27 +1,7 @@
-/**
- * One problem found in a spec: which edit caused it, where, what was expected and received.
- *
- * @example
- * ```ts
- * import type { Problem } from "@graft/graft/dsl";
- * const p: Problem = {
- *   step: "step 3 insert(custom_layer)",
- *   path: "custom_layer.0",
- *   expected: "an image input [height, width, channels]",
- *   received: "[10]",
- * };
- * ```
- */
-export interface Problem {
-  /** The edit step, such as `step 3 insert(custom_layer)`. */
-  readonly step: string;
-  /** The node path or pattern concerned. */
-  readonly path: string;
-  /** What Graft expected there. */
-  readonly expected: string;
-  /** What it found. */
-  readonly received: string;
-}
+import { GraftError } from "../errors/graft_error.ts";
+import type { Problem } from "../errors/problem.ts";
+
+export type { Problem } from "../errors/problem.ts";
 
 function describe(p: Problem): string {
   return `${p.step} at ${p.path}: expected ${p.expected}, received ${p.received}`;
@@ -48,14 +28,11 @@ function render(title: string, problems: readonly Problem[]): string {
  * }
  * ```
  */
-export class SpecError extends Error {
-  /** Every problem found. */
-  readonly problems: readonly Problem[];
+export class SpecError extends GraftError {
   /** Creates the error from its problems. */
   constructor(problems: readonly Problem[]) {
-    super(render("Invalid spec edit", problems));
+    super(render("Invalid spec edit", problems), problems, 2);
     this.name = "SpecError";
-    this.problems = Object.freeze([...problems]);
   }
 }
 
@@ -73,13 +50,10 @@ export class SpecError extends Error {
  * }
  * ```
  */
-export class ShapeError extends Error {
-  /** Every problem found. */
-  readonly problems: readonly Problem[];
+export class ShapeError extends GraftError {
   /** Creates the error from its problems. */
   constructor(problems: readonly Problem[]) {
-    super(render("Spec does not fit together", problems));
+    super(render("Spec does not fit together", problems), problems, 2);
     this.name = "ShapeError";
-    this.problems = Object.freeze([...problems]);
   }
 }

@@ -10,16 +10,7 @@
 import { parseArgs } from "node:util";
 import { type BackendName, useBackend } from "../backends/mod.ts";
 import { build } from "../compile/mod.ts";
-import {
-  batchNorm,
-  conv2d,
-  dense,
-  dropout,
-  flatten,
-  maxPool2d,
-  relu,
-  sequential,
-} from "../dsl/mod.ts";
+import { smallVgg } from "../dsl/mod.ts";
 import { cifarDataset, CifarSplit, type Dataset, loadCifar10 } from "../data/mod.ts";
 import { train } from "../train/mod.ts";
 import { loadWeights, saveCheckpoint } from "../weights/mod.ts";
@@ -51,13 +42,8 @@ function subset(split: CifarSplit, classes: readonly number[], limit: number): D
   return { ...ds, classes: classes.length };
 }
 
-const block = (
-  filters: number,
-) => [conv2d(filters, 3, { padding: 1 }), batchNorm(), relu(), maxPool2d(2)];
-const smallVgg = sequential("small_vgg", [32, 32, 3], {
-  features: [...block(16), ...block(32), ...block(64)],
-  classifier: [flatten(), dense(128), relu(), dropout(0.3), dense(5)],
-});
+// The small VGG of the DSL, with BatchNorm after every convolution and dropout before the head.
+const base = smallVgg({ batchNorm: true, dropout: 0.3, classes: 5 });
 
 const data = await loadCifar10({ data: args.data });
 const [A, B] = [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]];
@@ -66,7 +52,7 @@ log(`Transfer classes:    ${B.map((c) => data.classes[c]).join(", ")}`);
 
 // 1. Pretrain on classes A and save a checkpoint (weights.safetensors + spec.json).
 const started = performance.now();
-const pre = await train(smallVgg, {
+const pre = await train(base, {
   train: subset(data.train, A, perPhase),
   validation: subset(data.test, A, 500),
   epochs: Number(args.epochs),
@@ -75,13 +61,13 @@ const pre = await train(smallVgg, {
   seed: 1,
 });
 const checkpoint = `${args.out}/pretrained`;
-await saveCheckpoint(checkpoint, pre.model, smallVgg, { classes: A.join(",") });
+await saveCheckpoint(checkpoint, pre.model, base, { classes: A.join(",") });
 log(
   `Pretrained: top-1 ${(pre.evaluation!.top1 * 100).toFixed(1)}% on classes A; saved ${checkpoint}`,
 );
 
 // 2. Same architecture, a new head for classes B, features frozen; load by path.
-const transferSpec = smallVgg.replaceHead(5).freeze("features");
+const transferSpec = base.replaceHead(5).freeze("features");
 const budget = {
   train: subset(data.train, B, perPhase),
   validation: subset(data.test, B, 500),
@@ -96,7 +82,7 @@ log(`Loaded ${report.loaded.length} layers; fresh (replaced): ${report.replaced.
 const fine = await train(transferSpec, { ...budget, model });
 
 // 3. The same spec, same budget, from scratch (nothing frozen, nothing loaded).
-const scratch = await train(smallVgg.replaceHead(5), budget);
+const scratch = await train(base.replaceHead(5), budget);
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 log("");

@@ -50,7 +50,7 @@ function statistics(x: Float32Array, c: number): { mean: Float64Array; variance:
  * biased variance per channel (`x` viewed as `[rows, channels]`).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { y, mean, variance } = batchNormForward(x, gamma, beta, 0.001);
  * ```
  */
@@ -82,7 +82,7 @@ export function batchNormForward(
  * `dx = gamma * invStd * (dy - dbeta / n - xhat * dgamma / n)`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const { dx, dgamma, dbeta } = batchNormBackward(dy, x, gamma, mean, variance, 0.001);
  * ```
  */

@@ -15,12 +15,15 @@ import {
   maxPool2d,
   relu,
   sequential,
+  smallVgg,
   type Spec,
   vgg11,
   vgg13,
   vgg16,
   vgg19,
 } from "../dsl/mod.ts";
+import { GraftError } from "../errors/graft_error.ts";
+import { problemOf } from "../errors/problem.ts";
 import { configSchema, type PipelineConfig } from "./_config_schema.ts";
 
 /** One problem in a config: the dotted key, its line (1-based) when known, and what is wrong. */
@@ -31,8 +34,9 @@ export interface ConfigProblem {
 }
 
 /** Every problem found in a pipeline config or the command line. */
-export class ConfigError extends Error {
-  readonly problems: readonly ConfigProblem[];
+export class ConfigError extends GraftError {
+  /** Every problem as found: key, line and message. */
+  readonly configProblems: readonly ConfigProblem[];
   constructor(source: string, problems: readonly ConfigProblem[]) {
     const list = problems.map((p) =>
       `${p.key}${p.line !== undefined ? ` (line ${p.line})` : ""}: ${p.message}`
@@ -43,9 +47,17 @@ export class ConfigError extends Error {
         : `Invalid config ${source} (${list.length} problems):\n${
           list.map((l) => `  - ${l}`).join("\n")
         }`,
+      problems.map((p) =>
+        problemOf(
+          `read config ${source}`,
+          p.line !== undefined ? `${p.key} (line ${p.line})` : p.key,
+          p.message,
+        )
+      ),
+      2,
     );
     this.name = "ConfigError";
-    this.problems = problems;
+    this.configProblems = problems;
   }
 }
 
@@ -182,32 +194,6 @@ export function layerFrom(v: unknown): Layer {
   }
 }
 
-/**
- * A small VGG-style network for quick CIFAR-10 runs: three stages of 3×3 convolutions (32, 64,
- * 128 filters) with ReLU and 2×2 max pooling, then a 10-way classifier.
- */
-export function smallVgg(inputShape: readonly [number, number, number], classes: number): Spec {
-  const c = (f: number) => conv2d(f, 3, { padding: 1 });
-  return sequential("small_vgg", inputShape, {
-    features: [
-      c(32),
-      relu(),
-      c(32),
-      relu(),
-      maxPool2d(2),
-      c(64),
-      relu(),
-      c(64),
-      relu(),
-      maxPool2d(2),
-      c(128),
-      relu(),
-      maxPool2d(2),
-    ],
-    classifier: [flatten(), dense(128), relu(), dense(classes)],
-  }) as unknown as Spec;
-}
-
 /** Builds the spec a config's model section describes; edit errors name the edit's key and line. */
 export function specFrom(
   config: PipelineConfig,
@@ -244,7 +230,7 @@ export function specFrom(
       ),
     ) as unknown as Spec;
   } else if (m.base === "small_vgg") {
-    spec = smallVgg(m.inputShape, m.classes ?? 10);
+    spec = smallVgg({ inputShape: m.inputShape, classes: m.classes ?? 10 });
   } else {
     spec = zoo[m.base]({
       ...opts,

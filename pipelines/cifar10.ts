@@ -15,8 +15,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { BACKEND_NAMES } from "../backends/mod.ts";
-import { DataError } from "../data/mod.ts";
-import { TrainError } from "../train/mod.ts";
+import { GraftError } from "../errors/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
 import { runPipeline } from "./_run.ts";
@@ -167,8 +166,8 @@ function applyFlags(config: PipelineConfig, f: Flags): PipelineConfig {
 }
 
 /**
- * Runs the CLI with `args` and returns the exit code: 0 on success, 1 when data or training
- * fails, 2 for bad flags or config.
+ * Runs the CLI with `args` and returns the exit code: 0 on success, 2 for bad input (flags,
+ * config, spec, data or weight files), 1 when a run that started fails (see `GraftError`).
  *
  * @example
  * ```ts ignore
@@ -215,13 +214,9 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     });
     return 0;
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof GraftError) {
       io.stderr(`${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof DataError || e instanceof TrainError) {
-      io.stderr(`${e.message}\n`);
-      return 1;
+      return e.exitCode;
     }
     throw e;
   }

@@ -1,20 +1,11 @@
 /**
  * Shared set-up of the WebGPU tests. They run on whatever adapter `navigator.gpu` gives (the
- * software llvmpipe one in CI, which installs mesa-vulkan-drivers). A machine without an
- * adapter fails these tests loudly; set GRAFT_SKIP_WEBGPU=1 to skip them on purpose.
+ * software llvmpipe one in CI, which installs mesa-vulkan-drivers). Without an adapter the tests
+ * are skipped (`missing("webgpu")` in `_requires.ts`; GRAFT_SKIP_WEBGPU=1 skips them on purpose).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { registerWebGpu } from "../backends/webgpu/mod.ts";
-
-/** True when the user asked to skip the WebGPU tests (no Vulkan driver on this machine). */
-export const SKIP_WEBGPU: boolean = (() => {
-  try {
-    return Deno.env.get("GRAFT_SKIP_WEBGPU") === "1";
-  } catch {
-    return false;
-  }
-})();
 
 /** Registers WebGPU once, or throws the reason with the way to skip. */
 export async function requireWebGpu(): Promise<string> {

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { profileStep } from "../bench/cpu/profile.ts";
 import { requireNative } from "./_native_compare.ts";
+import { missing } from "./_requires.ts";
 
-Deno.test("bench profile lists the kernels of one training step, largest first", async () => {
+Deno.test("bench profile lists the kernels of one training step, largest first", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   const r = await profileStep("small_cnn", "native", 4);
   assert.ok(r.stepMs > 0);

@@ -133,7 +133,7 @@ Deno.test("missing data fails with a message naming the path", async () => {
     "--out",
     `${file}.run`,
   ]);
-  assert.equal(code, 1);
+  assert.equal(code, 2);
   assert.match(err, /Cannot read CIFAR-10 data: \/no\/such\/cifar does not exist/);
 });
 

@@ -20,7 +20,7 @@ Deno.test("a file that is not a whole number of records names the file and byte 
       assert.ok(e instanceof DataError);
       assert.match(e.message, /^Cannot read CIFAR-10 data: data_batch_1\.bin is truncated: /);
       assert.match(e.message, /at byte 6146$/);
-      assert.equal(e.problems[0]!.offset, 6146);
+      assert.equal(e.dataProblems[0]!.offset, 6146);
       return true;
     },
   );
@@ -36,12 +36,16 @@ Deno.test("labels outside 0-9 are reported with their record's byte offset, all 
     (e: unknown) => {
       assert.ok(e instanceof DataError);
       assert.equal(e.problems.length, 2);
-      assert.deepEqual(e.problems[0], {
+      assert.deepEqual(e.dataProblems[0], {
         file: "data_batch_1.bin",
         offset: 3073,
         message: "has label 12 outside 0-9 in record 1",
       });
-      assert.deepEqual(e.problems[1], { file: "test_batch.bin", offset: 0, message: "is empty" });
+      assert.deepEqual(e.dataProblems[1], {
+        file: "test_batch.bin",
+        offset: 0,
+        message: "is empty",
+      });
       return true;
     },
   );

@@ -7,6 +7,7 @@ import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
 import { batchNormBackward, batchNormForward } from "../kernels/_batch_norm_math.ts";
 import { hasFusedBatchNorm, useFusedBatchNorm } from "../kernels/mod.ts";
 import { randomValues, relativeError, requireNative } from "./_native_compare.ts";
+import { missing } from "./_requires.ts";
 
 /** One training call of a BatchNorm layer: output, dx, dgamma, dbeta, moving mean, moving var. */
 function trainingStep(shape: number[], seed: number): Float32Array[] {
@@ -29,31 +30,35 @@ function trainingStep(shape: number[], seed: number): Float32Array[] {
   );
 }
 
-Deno.test("a training BatchNorm on native uses the fused kernels and matches cpu: output, gradients, moving statistics", async () => {
-  await requireNative();
-  for (const shape of [[4, 5, 6, 7], [3, 8, 8, 16], [32, 10]]) {
-    const seed = Math.floor(Math.random() * 1e6);
-    await tf.setBackend("cpu");
-    assert.equal(hasFusedBatchNorm(), false);
-    const cpuBefore = tf.memory().numTensors;
-    const want = tf.tidy(() => trainingStep(shape, seed));
-    assert.equal(tf.memory().numTensors - cpuBefore, 4, "cpu keeps the layer's 4 weights");
-    await tf.setBackend(NATIVE_BACKEND_NAME);
-    assert.equal(hasFusedBatchNorm(), true);
-    const before = tf.memory().numTensors;
-    const got = tf.tidy(() => trainingStep(shape, seed));
-    const names = ["y", "dx", "dgamma", "dbeta", "moving mean", "moving variance"];
-    got.forEach((g, i) => {
-      const e = relativeError(g, want[i]!);
-      assert.ok(e < 1e-4, `${names[i]} ${shape} seed ${seed}: relative error ${e}`);
-    });
-    assert.equal(tf.memory().numTensors - before, 4, "native keeps the layer's 4 weights");
-    const profile = await tf.profile(() => tf.tidy(() => trainingStep(shape, seed + 5)));
-    const kernels = new Set(profile.kernels.map((k) => k.name));
-    assert.ok(kernels.has("GraftBatchNormTrain") && kernels.has("GraftBatchNormGrad"));
-    assert.equal(kernels.has("Tile"), false, [...kernels].join(","));
-  }
-});
+Deno.test(
+  "a training BatchNorm on native uses the fused kernels and matches cpu: output, gradients, moving statistics",
+  { ignore: await missing("native") },
+  async () => {
+    await requireNative();
+    for (const shape of [[4, 5, 6, 7], [3, 8, 8, 16], [32, 10]]) {
+      const seed = Math.floor(Math.random() * 1e6);
+      await tf.setBackend("cpu");
+      assert.equal(hasFusedBatchNorm(), false);
+      const cpuBefore = tf.memory().numTensors;
+      const want = tf.tidy(() => trainingStep(shape, seed));
+      assert.equal(tf.memory().numTensors - cpuBefore, 4, "cpu keeps the layer's 4 weights");
+      await tf.setBackend(NATIVE_BACKEND_NAME);
+      assert.equal(hasFusedBatchNorm(), true);
+      const before = tf.memory().numTensors;
+      const got = tf.tidy(() => trainingStep(shape, seed));
+      const names = ["y", "dx", "dgamma", "dbeta", "moving mean", "moving variance"];
+      got.forEach((g, i) => {
+        const e = relativeError(g, want[i]!);
+        assert.ok(e < 1e-4, `${names[i]} ${shape} seed ${seed}: relative error ${e}`);
+      });
+      assert.equal(tf.memory().numTensors - before, 4, "native keeps the layer's 4 weights");
+      const profile = await tf.profile(() => tf.tidy(() => trainingStep(shape, seed + 5)));
+      const kernels = new Set(profile.kernels.map((k) => k.name));
+      assert.ok(kernels.has("GraftBatchNormTrain") && kernels.has("GraftBatchNormGrad"));
+      assert.equal(kernels.has("Tile"), false, [...kernels].join(","));
+    }
+  },
+);
 
 Deno.test("the batch-norm loops give the textbook values on a small case", () => {
   // Two rows, one channel: x = [1, 3], mean 2, biased variance 1.
@@ -80,7 +85,9 @@ Deno.test("the batch-norm loops give the textbook values on a small case", () =>
   assert.deepEqual([...b.dx], [0, 0]);
 });
 
-Deno.test("a small VGG with BatchNorm built by Graft trains to the same losses on native and cpu", async () => {
+Deno.test("a small VGG with BatchNorm built by Graft trains to the same losses on native and cpu", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   const spec = sequential("tiny_bn", [12, 12, 3], {
     features: [

@@ -17,6 +17,7 @@ import { tuneMalloc } from "../backends/native/_malloc.ts";
 import { batchNormBackward, batchNormForward } from "../kernels/_batch_norm_math.ts";
 import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
 import { randomValues, relativeError, requireNative } from "./_native_compare.ts";
+import { missing } from "./_requires.ts";
 
 function opened() {
   const r = openNativeLibrary({});
@@ -55,7 +56,9 @@ const CASES: [
   [[4, 8, 8, 64], [3, 3, 64, 32], 1, "same", 1],
 ];
 
-Deno.test("oneDNN convolutions agree with the GEMM lowerings forward and backward", () => {
+Deno.test("oneDNN convolutions agree with the GEMM lowerings forward and backward", {
+  ignore: await missing("native"),
+}, () => {
   const { gemm, primitives } = opened();
   const convs = primitives.convolutions;
   const seed = Math.floor(Math.random() * 1e6);
@@ -86,7 +89,9 @@ Deno.test("oneDNN convolutions agree with the GEMM lowerings forward and backwar
   assert.ok(impls.every((s) => s.length > 0 && s !== "?"));
 });
 
-Deno.test("oneDNN max pooling carries its workspace to the gradient and matches the loops", () => {
+Deno.test("oneDNN max pooling carries its workspace to the gradient and matches the loops", {
+  ignore: await missing("native"),
+}, () => {
   const { primitives } = opened();
   const pool = primitives.maxPool;
   const seed = Math.floor(Math.random() * 1e6);
@@ -115,7 +120,9 @@ Deno.test("oneDNN max pooling carries its workspace to the gradient and matches 
   }
 });
 
-Deno.test("oneDNN's ReLU gradient and the one-pass loop agree, zeros and signs included", () => {
+Deno.test("oneDNN's ReLU gradient and the one-pass loop agree, zeros and signs included", {
+  ignore: await missing("native"),
+}, () => {
   const { primitives } = opened();
   const x = randomValues(100_003, 7);
   x[0] = 0, x[1] = -0, x[2] = Number.POSITIVE_INFINITY, x[3] = Number.NEGATIVE_INFINITY;
@@ -130,7 +137,7 @@ Deno.test("oneDNN's ReLU gradient and the one-pass loop agree, zeros and signs i
   assert.ok(want.filter((v) => v !== 0).length > 40_000, "about half the gradient passes");
 });
 
-Deno.test("the GEMM bias-gradient sum equals the loop", () => {
+Deno.test("the GEMM bias-gradient sum equals the loop", { ignore: await missing("native") }, () => {
   const { gemm } = opened();
   const x = randomValues(4096 * 24, 3);
   assert.ok(relativeError(sumOuterGemm(gemm, x, 4096, 24), sumOuter(x, 4096, 24)) < 1e-5);
@@ -140,14 +147,18 @@ Deno.test("the GEMM bias-gradient sum equals the loop", () => {
   );
 });
 
-Deno.test("GRAFT_PRIMITIVES=gemm keeps oneDNN to its GEMM", () => {
-  const r = openNativeLibrary({ primitives: "gemm" });
-  assert.ok(r.ok);
-  if (!r.ok) return;
-  assert.equal(r.lib.primitives, undefined);
-  assert.match(r.lib.detail, /^oneDNN \d+\.\d+\.\d+ sgemm \(/);
-  assert.match(opened().detail, /^oneDNN \d+\.\d+\.\d+ primitives and sgemm \(/);
-});
+Deno.test(
+  "GRAFT_PRIMITIVES=gemm keeps oneDNN to its GEMM",
+  { ignore: await missing("native") },
+  () => {
+    const r = openNativeLibrary({ primitives: "gemm" });
+    assert.ok(r.ok);
+    if (!r.ok) return;
+    assert.equal(r.lib.primitives, undefined);
+    assert.match(r.lib.detail, /^oneDNN \d+\.\d+\.\d+ sgemm \(/);
+    assert.match(opened().detail, /^oneDNN \d+\.\d+\.\d+ primitives and sgemm \(/);
+  },
+);
 
 Deno.test("malloc tuning applies on Linux and is done once", () => {
   const first = tuneMalloc();
@@ -155,7 +166,9 @@ Deno.test("malloc tuning applies on Linux and is done once", () => {
   assert.equal(tuneMalloc(), first);
 });
 
-Deno.test("the ReLU gradient runs as one native kernel on native and is unchanged on cpu", async () => {
+Deno.test("the ReLU gradient runs as one native kernel on native and is unchanged on cpu", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   await tf.setBackend("cpu");
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
@@ -174,7 +187,9 @@ Deno.test("the ReLU gradient runs as one native kernel on native and is unchange
   assert.deepEqual([...got.dataSync()], [0, 0, 0, 4, 5]);
 });
 
-Deno.test("oneDNN batch normalisation matches the loops forward and backward", () => {
+Deno.test("oneDNN batch normalisation matches the loops forward and backward", {
+  ignore: await missing("native"),
+}, () => {
   const { primitives } = opened();
   for (const [rows, c] of [[120, 7], [64 * 16, 32], [5, 3]] as const) {
     const x = randomValues(rows * c, rows).map((v, i) => v * 3 + (i % c));

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { convLowering } from "../backends/native/_conv.ts";
 import { assertSameOnBoth, randomValues, requireNative } from "./_native_compare.ts";
+import { missing } from "./_requires.ts";
 
 type Case = [
   batch: number,
@@ -67,22 +68,28 @@ function inputs([n, h, w, ci, co, k, s, pad]: Case, seed: number) {
   return { x, f, b, r, s, pad };
 }
 
-Deno.test("native conv2d matches the cpu kernel forward and backward over strides, paddings and odd sizes", async () => {
-  await requireNative();
-  let seed = Math.floor(Math.random() * 1e6);
-  for (const c of CONV_CASES) {
-    seed += 10;
-    await assertSameOnBoth(`conv2d ${c.join(",")} seed ${seed}`, () => {
-      const { x, f, r, s, pad } = inputs(c, seed);
-      const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
-        tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, s, pad), r));
-      const [dx, df] = tf.grads(loss)([x, f]);
-      return [tf.conv2d(x, f, s, pad), dx!, df!];
-    });
-  }
-});
+Deno.test(
+  "native conv2d matches the cpu kernel forward and backward over strides, paddings and odd sizes",
+  { ignore: await missing("native") },
+  async () => {
+    await requireNative();
+    let seed = Math.floor(Math.random() * 1e6);
+    for (const c of CONV_CASES) {
+      seed += 10;
+      await assertSameOnBoth(`conv2d ${c.join(",")} seed ${seed}`, () => {
+        const { x, f, r, s, pad } = inputs(c, seed);
+        const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, s, pad), r));
+        const [dx, df] = tf.grads(loss)([x, f]);
+        return [tf.conv2d(x, f, s, pad), dx!, df!];
+      });
+    }
+  },
+);
 
-Deno.test("native fused conv2d with bias matches cpu, with relu forward and linear gradients", async () => {
+Deno.test("native fused conv2d with bias matches cpu, with relu forward and linear gradients", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   let seed = Math.floor(Math.random() * 1e6);
   for (const c of [CONV_CASES[0]!, CONV_CASES[2]!, CONV_CASES[6]!]) {
@@ -115,17 +122,23 @@ Deno.test("native fused conv2d with bias matches cpu, with relu forward and line
   }
 });
 
-Deno.test("native conv2d handles dilation in the forward pass", async () => {
-  await requireNative();
-  const seed = Math.floor(Math.random() * 1e6);
-  await assertSameOnBoth(`dilated conv2d seed ${seed}`, () => {
-    const x = tf.tensor4d(randomValues(2 * 9 * 9 * 3, seed), [2, 9, 9, 3]);
-    const f = tf.tensor4d(randomValues(3 * 3 * 3 * 5, seed + 1), [3, 3, 3, 5]);
-    return [tf.conv2d(x, f, 1, "same", "NHWC", 2), tf.conv2d(x, f, 1, "valid", "NHWC", [2, 1])];
-  });
-});
+Deno.test(
+  "native conv2d handles dilation in the forward pass",
+  { ignore: await missing("native") },
+  async () => {
+    await requireNative();
+    const seed = Math.floor(Math.random() * 1e6);
+    await assertSameOnBoth(`dilated conv2d seed ${seed}`, () => {
+      const x = tf.tensor4d(randomValues(2 * 9 * 9 * 3, seed), [2, 9, 9, 3]);
+      const f = tf.tensor4d(randomValues(3 * 3 * 3 * 5, seed + 1), [3, 3, 3, 5]);
+      return [tf.conv2d(x, f, 1, "same", "NHWC", 2), tf.conv2d(x, f, 1, "valid", "NHWC", [2, 1])];
+    });
+  },
+);
 
-Deno.test("native matMul matches cpu with transposes, batches, broadcasting and fused bias", async () => {
+Deno.test("native matMul matches cpu with transposes, batches, broadcasting and fused bias", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   const seed = Math.floor(Math.random() * 1e6);
   await assertSameOnBoth(`matMul seed ${seed}`, () => {
@@ -151,7 +164,9 @@ Deno.test("native matMul matches cpu with transposes, batches, broadcasting and 
   });
 });
 
-Deno.test("native maxPool matches cpu forward and backward, ties included", async () => {
+Deno.test("native maxPool matches cpu forward and backward, ties included", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   const seed = Math.floor(Math.random() * 1e6);
   const shapes: [number, number, number, number][] = [[2, 7, 9, 5], [1, 8, 8, 3], [3, 4, 4, 12]];
@@ -180,7 +195,7 @@ Deno.test("native maxPool matches cpu forward and backward, ties included", asyn
   }
 });
 
-Deno.test("native relu and sum match cpu", async () => {
+Deno.test("native relu and sum match cpu", { ignore: await missing("native") }, async () => {
   await requireNative();
   const seed = Math.floor(Math.random() * 1e6);
   await assertSameOnBoth(`relu/sum seed ${seed}`, () => {
@@ -199,7 +214,9 @@ Deno.test("native relu and sum match cpu", async () => {
   });
 });
 
-Deno.test("native add, sub, mul and step match cpu over shapes, scalars and broadcasts", async () => {
+Deno.test("native add, sub, mul and step match cpu over shapes, scalars and broadcasts", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   const seed = Math.floor(Math.random() * 1e6);
   await assertSameOnBoth(`binary seed ${seed}`, () => {
@@ -218,41 +235,49 @@ Deno.test("native add, sub, mul and step match cpu over shapes, scalars and broa
   });
 });
 
-Deno.test("native kernels fall back to cpu for int32 inputs", async () => {
-  await requireNative();
-  await tf.setBackend("graft-native");
-  const s = tf.tidy(() => tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), 0).arraySync());
-  assert.deepEqual(s, [4, 6]);
-  const m = tf.tidy(() =>
-    tf.matMul(
-      tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"),
-      tf.tensor2d([1, 0, 0, 1], [2, 2], "int32"),
-    )
-      .arraySync()
-  );
-  assert.deepEqual(m, [[1, 2], [3, 4]]);
-});
+Deno.test(
+  "native kernels fall back to cpu for int32 inputs",
+  { ignore: await missing("native") },
+  async () => {
+    await requireNative();
+    await tf.setBackend("graft-native");
+    const s = tf.tidy(() => tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), 0).arraySync());
+    assert.deepEqual(s, [4, 6]);
+    const m = tf.tidy(() =>
+      tf.matMul(
+        tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"),
+        tf.tensor2d([1, 0, 0, 1], [2, 2], "int32"),
+      )
+        .arraySync()
+    );
+    assert.deepEqual(m, [[1, 2], [3, 4]]);
+  },
+);
 
-Deno.test("native batch norm with fixed statistics matches cpu, with and without scale and offset", async () => {
-  await requireNative();
-  const seed = Math.floor(Math.random() * 1e6);
-  await assertSameOnBoth(`batchNorm seed ${seed}`, () => {
-    const x = tf.tensor4d(randomValues(2 * 5 * 4 * 7, seed), [2, 5, 4, 7]);
-    const p = (k: number, shape: number[] = [7]) =>
-      tf.tensor(randomValues(7, seed + k).map((v) => v + 1.5), shape);
-    return [
-      tf.batchNorm(x, p(1), p(2), p(3), p(4), 1e-5),
-      tf.batchNorm(x, p(1), p(2), undefined, undefined, 1e-3),
-      tf.batchNorm(
-        x,
-        p(1, [1, 1, 1, 7]),
-        p(2, [1, 1, 1, 7]),
-        p(3, [1, 1, 1, 7]),
-        p(4, [1, 1, 1, 7]),
-        1e-5,
-      ),
-      tf.batchNorm(x, tf.scalar(0.5), tf.scalar(2), tf.scalar(1), tf.scalar(3), 1e-5),
-      tf.batchNorm(tf.tensor2d(randomValues(6 * 7, seed + 9), [6, 7]), p(1), p(2), p(3), p(4)),
-    ];
-  });
-});
+Deno.test(
+  "native batch norm with fixed statistics matches cpu, with and without scale and offset",
+  { ignore: await missing("native") },
+  async () => {
+    await requireNative();
+    const seed = Math.floor(Math.random() * 1e6);
+    await assertSameOnBoth(`batchNorm seed ${seed}`, () => {
+      const x = tf.tensor4d(randomValues(2 * 5 * 4 * 7, seed), [2, 5, 4, 7]);
+      const p = (k: number, shape: number[] = [7]) =>
+        tf.tensor(randomValues(7, seed + k).map((v) => v + 1.5), shape);
+      return [
+        tf.batchNorm(x, p(1), p(2), p(3), p(4), 1e-5),
+        tf.batchNorm(x, p(1), p(2), undefined, undefined, 1e-3),
+        tf.batchNorm(
+          x,
+          p(1, [1, 1, 1, 7]),
+          p(2, [1, 1, 1, 7]),
+          p(3, [1, 1, 1, 7]),
+          p(4, [1, 1, 1, 7]),
+          1e-5,
+        ),
+        tf.batchNorm(x, tf.scalar(0.5), tf.scalar(2), tf.scalar(1), tf.scalar(3), 1e-5),
+        tf.batchNorm(tf.tensor2d(randomValues(6 * 7, seed + 9), [6, 7]), p(1), p(2), p(3), p(4)),
+      ];
+    });
+  },
+);

@@ -3,6 +3,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import assert from "node:assert/strict";
 import { NATIVE_BACKEND_NAME, NativeMomentumOptimizer } from "../backends/native/mod.ts";
 import { randomValues, requireNative } from "./_native_compare.ts";
+import { missing } from "./_requires.ts";
 
 /** A small VGG-style network laid out like torchvision's (conv, relu, pool; dense head). */
 function smallVgg(): tfl.LayersModel {
@@ -50,7 +51,9 @@ async function losses(
   return out;
 }
 
-Deno.test("a small VGG trains to the same losses on native and cpu", async () => {
+Deno.test("a small VGG trains to the same losses on native and cpu", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   await tf.setBackend("cpu");
   const init = smallVgg().getWeights().map((w, i) =>
@@ -67,7 +70,9 @@ Deno.test("a small VGG trains to the same losses on native and cpu", async () =>
   });
 });
 
-Deno.test("the in-place momentum optimizer gives the same losses as tf.train.momentum on cpu", async () => {
+Deno.test("the in-place momentum optimizer gives the same losses as tf.train.momentum on cpu", {
+  ignore: await missing("native"),
+}, async () => {
   await requireNative();
   await tf.setBackend("cpu");
   const init = smallVgg().getWeights().map((w, i) =>

@@ -220,7 +220,7 @@ Deno.test("bad options are all reported in one error", async () => {
     }),
     (e: unknown) => {
       assert.ok(e instanceof TrainError);
-      assert.deepEqual(e.problems, [
+      assert.deepEqual(e.details, [
         "epochs must be an integer >= 1, got 0",
         "batchSize must be an integer >= 1, got 2.5",
         "labelSmoothing must be in [0, 1), got 1.5",

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describeAdapter, summarizeAdapter } from "../backends/webgpu/_adapter.ts";
 import { registerTensorflow } from "../backends/tensorflow/mod.ts";
 import { registerWebGpu } from "../backends/webgpu/mod.ts";
-import { SKIP_WEBGPU } from "./_webgpu_env.ts";
+import { missing } from "./_requires.ts";
 import { useBackend } from "../backends/use_backend.ts";
 
 function fakeAdapter(info: Record<string, unknown> | "throws"): GPUAdapter {
@@ -50,7 +50,7 @@ Deno.test("an adapter whose info throws is summarised without throwing", () => {
 
 Deno.test({
   name: "registerWebGpu names the adapter and flags llvmpipe as a fallback",
-  ignore: SKIP_WEBGPU,
+  ignore: await missing("webgpu"),
   fn: async () => {
     const r = await registerWebGpu();
     assert.ok(r.ok, r.ok ? "" : r.reason);
@@ -75,7 +75,7 @@ Deno.test("the tensorflow backend says what is missing and that it is optional",
 
 Deno.test({
   name: "useBackend picks webgpu when asked and auto passes over a software adapter",
-  ignore: SKIP_WEBGPU,
+  ignore: await missing("webgpu"),
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {

@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { LossReadback, prefetchToDevice } from "../backends/webgpu/mod.ts";
 import { conv2d, dense, flatten, maxPool2d, relu, sequential } from "../dsl/mod.ts";
 import { build } from "../compile/mod.ts";
-import { on, randoms, SKIP_WEBGPU } from "./_webgpu_env.ts";
+import { on, randoms } from "./_webgpu_env.ts";
+import { missing } from "./_requires.ts";
 
 Deno.test("prefetchToDevice makes the next batch before the current one is used", async () => {
   await on("cpu");
@@ -50,7 +51,7 @@ Deno.test("LossReadback reads the mean every N steps and keeps nothing after a r
 
 Deno.test({
   name: "a WebGPU training loop with prefetch and readback leaks no tensor across steps",
-  ignore: SKIP_WEBGPU,
+  ignore: await missing("webgpu"),
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {

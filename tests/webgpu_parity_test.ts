@@ -20,7 +20,8 @@ import {
   sequential,
 } from "../dsl/mod.ts";
 import { build } from "../compile/mod.ts";
-import { on, randoms, relativeError, SKIP_WEBGPU } from "./_webgpu_env.ts";
+import { on, randoms, relativeError } from "./_webgpu_env.ts";
+import { missing } from "./_requires.ts";
 
 const TOL = 1e-3;
 
@@ -89,10 +90,16 @@ async function assertParity(
   assert.ok(want.grads[0]![1].some((v) => v !== 0), `${label}: input gradient is all zero`);
 }
 
-const gpuTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, ignore: SKIP_WEBGPU, sanitizeResources: false, sanitizeOps: false, fn });
+const gpuTest = async (name: string, fn: () => Promise<void>) =>
+  Deno.test({
+    name,
+    ignore: await missing("webgpu"),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn,
+  });
 
-gpuTest("conv2d matches cpu for every padding and stride, forward and backward", async () => {
+await gpuTest("conv2d matches cpu for every padding and stride, forward and backward", async () => {
   const cases: [string, Layer][] = [
     ["3x3 stride 1 padding 1", conv2d(5, 3, { padding: 1 })],
     ["3x3 stride 2 padding 1", conv2d(5, 3, { strides: 2, padding: 1 })],
@@ -114,36 +121,39 @@ gpuTest("conv2d matches cpu for every padding and stride, forward and backward",
   await assertParity("conv2d 4x4 input, relu", [conv2d(4, 3, { padding: 1 }), relu()], [4, 4, 3]);
 });
 
-gpuTest("dense and flatten match cpu, forward and backward", async () => {
+await gpuTest("dense and flatten match cpu, forward and backward", async () => {
   await assertParity("flatten + dense", [flatten(), dense(5)], [3, 3, 2]);
 });
 
-gpuTest("relu matches cpu, forward and backward", async () => {
+await gpuTest("relu matches cpu, forward and backward", async () => {
   await assertParity("conv2d + relu", [conv2d(4, 3, { padding: 1 }), relu()], [5, 5, 3]);
 });
 
-gpuTest("dropout in inference matches cpu, forward and backward", async () => {
+await gpuTest("dropout in inference matches cpu, forward and backward", async () => {
   await assertParity("conv2d + dropout", [conv2d(4, 3, { padding: 1 }), dropout(0.5)], [5, 5, 3]);
 });
 
-gpuTest("maxPool2d and avgPool2d match cpu, forward and backward", async () => {
+await gpuTest("maxPool2d and avgPool2d match cpu, forward and backward", async () => {
   await assertParity("maxPool2d 2", [maxPool2d(2)], [6, 6, 3]);
   await assertParity("maxPool2d 3 stride 2", [maxPool2d(3, { strides: 2 })], [7, 7, 3]);
   await assertParity("avgPool2d 2", [avgPool2d(2)], [6, 6, 3]);
   await assertParity("avgPool2d 3 stride 2", [avgPool2d(3, { strides: 2 })], [7, 7, 3]);
 });
 
-gpuTest("adaptive and global average pooling match cpu, forward and backward", async () => {
+await gpuTest("adaptive and global average pooling match cpu, forward and backward", async () => {
   await assertParity("adaptiveAvgPool2d 5x5 to 3x3", [adaptiveAvgPool2d(3)], [5, 5, 2]);
   await assertParity("adaptiveAvgPool2d 2x2 to 7x7", [adaptiveAvgPool2d(7)], [2, 2, 2]);
   await assertParity("adaptiveAvgPool2d 4x4 to 2x2", [adaptiveAvgPool2d(2)], [4, 4, 2]);
   await assertParity("globalAvgPool2d", [globalAvgPool2d()], [5, 5, 3]);
 });
 
-gpuTest("batchNorm matches cpu in training and in inference, forward and backward", async () => {
-  await assertParity("batchNorm inference", [batchNorm()], [4, 4, 3], false);
-  await assertParity("batchNorm training", [batchNorm()], [4, 4, 3], true);
-});
+await gpuTest(
+  "batchNorm matches cpu in training and in inference, forward and backward",
+  async () => {
+    await assertParity("batchNorm inference", [batchNorm()], [4, 4, 3], false);
+    await assertParity("batchNorm training", [batchNorm()], [4, 4, 3], true);
+  },
+);
 
 /** Losses of a few SGD-with-momentum steps of a tiny VGG on fixed data. */
 async function trainTinyVgg(backend: "cpu" | "webgpu", steps: number): Promise<number[]> {
@@ -179,7 +189,7 @@ async function trainTinyVgg(backend: "cpu" | "webgpu", steps: number): Promise<n
   return losses;
 }
 
-gpuTest("a tiny VGG trains to the same losses on webgpu and cpu", async () => {
+await gpuTest("a tiny VGG trains to the same losses on webgpu and cpu", async () => {
   const want = await trainTinyVgg("cpu", 4);
   const got = await trainTinyVgg("webgpu", 4);
   assert.ok(want[3]! < want[0]!, `the cpu losses do not fall: ${want.join(", ")}`);

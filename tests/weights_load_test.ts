@@ -98,7 +98,7 @@ function fromCode(spec: { toJSON(): SpecData }) {
 Deno.test("a shape mismatch on an existing path names the path and both shapes", async () => {
   const spec = fromCode(tinyVgg(false).replace("features.3", conv2d(32, 3, { padding: 1 })));
   const err = await rejects(loadWeights(build(spec, { seed: 1 }), spec, TORCH));
-  assert.deepEqual(err.problems, [
+  assert.deepEqual(err.details, [
     "features.3/kernel: shape mismatch: the file has [3, 3, 8, 16], the model expects [3, 3, 8, 32]",
     "features.3/bias: shape mismatch: the file has [16], the model expects [32]",
     "features.6/kernel: shape mismatch: the file has [3, 3, 16, 16], the model expects [3, 3, 32, 16]",
@@ -126,7 +126,7 @@ Deno.test("strict: false skips mismatched layers with a warning and loads the re
 Deno.test("missing tensors are errors naming each missing weight", async () => {
   const source = editedTorchFile((n, t) => (n.startsWith("classifier.6.") ? undefined : [n, t]));
   const err = await rejects(loadWeights(build(tinyVgg(false)), tinyVgg(false), source));
-  assert.deepEqual(err.problems.slice(0, 2), [
+  assert.deepEqual(err.details.slice(0, 2), [
     "classifier.6/kernel: missing from the file (the model expects [8, 10])",
     "classifier.6/bias: missing from the file (the model expects [10])",
   ]);
@@ -216,7 +216,7 @@ Deno.test("a Keras file whose layers do not fit the spec says how to fix it", as
   const spec = tinyVgg(false).drop("features.6").drop("features.7").drop("features.8");
   const err = await rejects(loadWeights(build(spec), spec, H5));
   assert.match(
-    err.problems[0]!,
+    err.details[0]!,
     /the file has 3 convolution, 0 BatchNorm and 3 dense layers but the reference spec has 2 convolution, 0 BatchNorm and 3 dense: pass the spec the file was saved from/,
   );
   // With the reference given, the dropped conv's weights are unused and the rest fits

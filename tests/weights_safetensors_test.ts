@@ -21,7 +21,7 @@ function problemsOf(fn: () => unknown): readonly string[] {
     fn();
   } catch (e) {
     assert.ok(e instanceof WeightsError, `expected WeightsError, got ${e}`);
-    return e.problems;
+    return e.details;
   }
   assert.fail("expected an error");
 }

@@ -1,3 +1,6 @@
+import { type ExitCode, GraftError } from "../errors/graft_error.ts";
+import { problemOf } from "../errors/problem.ts";
+
 /**
  * Every error from training, evaluation and checkpoints: carries all the problems found (bad
  * options, a loss that turned NaN, an unreadable checkpoint), each a full sentence fragment.
@@ -9,14 +12,21 @@
  * console.log(err.message); // "Cannot train: epochs must be a positive integer, got 0"
  * ```
  */
-export class TrainError extends Error {
-  /** Each problem found. */
-  readonly problems: readonly string[];
+export class TrainError extends GraftError {
+  /** Each problem found as written. */
+  readonly details: readonly string[];
 
-  /** `summary` leads the message (no final period), the problems follow after a colon. */
-  constructor(summary: string, problems: readonly string[]) {
-    super(`${summary}: ${problems.join("; ")}`);
+  /**
+   * `summary` leads the message (no final period), the problems follow after a colon. The exit
+   * code is 2 (bad options or checkpoint) unless `exitCode` says the run itself failed (1).
+   */
+  constructor(summary: string, problems: readonly string[], exitCode: ExitCode = 2) {
+    super(
+      `${summary}: ${problems.join("; ")}`,
+      problems.map((p) => problemOf(summary, "", p)),
+      exitCode,
+    );
     this.name = "TrainError";
-    this.problems = problems;
+    this.details = problems;
   }
 }

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type Dataset, epochOrder } from "../data/mod.ts";
 import { crossEntropy } from "./loss.ts";
+import { ensureBackendSync } from "../backends/mod.ts";
 
 /**
  * A model's results on a dataset.
@@ -85,6 +86,7 @@ export function evaluate(
   dataset: Dataset,
   options: EvaluateOptions = {},
 ): Evaluation {
+  ensureBackendSync();
   const batchSize = options.batchSize ?? 256;
   const k = dataset.classes;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { dirname } from "node:path";
-import { type BackendName, useBackend } from "../backends/mod.ts";
+import { type BackendName, ensureBackend, useBackend } from "../backends/mod.ts";
 import { buildWithWeights } from "../weights/build_with_weights.ts";
 import { groupOf, type Spec } from "../dsl/mod.ts";
 import { type Dataset, Rng } from "../data/mod.ts";
@@ -151,6 +151,7 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
   const schedule = options.schedule ?? { type: "constant" };
   problems.push(...checkOptimizer(optimizerConfig), ...checkSchedule(schedule));
   if (options.backend) await useBackend(options.backend);
+  else await ensureBackend();
   const seed = options.seed ?? 0;
   const model = options.model ?? (await buildWithWeights(spec, { seed })).model;
   const weights = modelWeights(model);
@@ -308,7 +309,7 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
           lastCheckpoint
             ? `the last good checkpoint is ${lastCheckpoint}`
             : "no checkpoint was written before it",
-        ]);
+        ], 1);
       }
       const gradMap = new Map<string, tf.Tensor>();
       for (const [name, g] of Object.entries(grads)) gradMap.set(keyOf.get(name)!, g);

@@ -1,5 +1,6 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { build, type BuildOptions } from "../compile/build.ts";
+import { ensureBackend } from "../backends/mod.ts";
 import type { Spec } from "../dsl/spec.ts";
 import { type LoadReport, loadWeights, type LoadWeightsOptions } from "./load_weights.ts";
 import { resolveWeights, type ResolveWeightsOptions } from "./pretrained.ts";
@@ -36,6 +37,7 @@ export async function buildWithWeights(
   spec: Spec,
   options: BuildWithWeightsOptions = {},
 ): Promise<BuiltWithWeights> {
+  await ensureBackend();
   const model = build(spec, { ...options, freshWeights: true });
   if (spec.weights === undefined) return { model, report: undefined };
   try {

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { GraftError } from "../errors/graft_error.ts";
+import { problemOf } from "../errors/problem.ts";
 
 /**
  * Raised when a weight file cannot be read, converted or loaded. Carries every problem found,
@@ -14,15 +16,15 @@
  * try {
  *   decodeSafetensors(new Uint8Array(3), "broken.safetensors");
  * } catch (e) {
- *   if (e instanceof WeightsError) console.log(e.problems);
+ *   if (e instanceof WeightsError) console.log(e.details);
  * }
  * ```
  */
-export class WeightsError extends Error {
+export class WeightsError extends GraftError {
   /** The file or source name the problems refer to. */
   readonly source: string;
-  /** Every problem found, each a short sentence without a final period. */
-  readonly problems: readonly string[];
+  /** Every problem found as written, each a short sentence without a final period. */
+  readonly details: readonly string[];
 
   /**
    * Creates the error; the message reads `<action>: <source>: <problem>` (or a list).
@@ -35,9 +37,9 @@ export class WeightsError extends Error {
     const detail = problems.length === 1
       ? `${source}: ${problems[0]}`
       : `${source}: ${problems.length} problems:\n  - ${problems.join("\n  - ")}`;
-    super(`${action}: ${detail}`);
+    super(`${action}: ${detail}`, problems.map((p) => problemOf(action, source, p)), 2);
     this.name = "WeightsError";
     this.source = source;
-    this.problems = Object.freeze([...problems]);
+    this.details = Object.freeze([...problems]);
   }
 }

@@ -44,7 +44,7 @@ const SHIFT_CHUNK_FLOATS = 256 * 1024;
  * or `im2col`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const how = convLowering(geometry); // "shifted" | "im2col"
  * ```
  */
@@ -104,7 +104,7 @@ function applyBiasActivation(
  * Forward convolution: `y[b, oh, ow, co]`, with optional bias and ReLU fused.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const y = conv2dForward(gemm, geometry, x, filter, bias, "relu");
  * ```
  */
@@ -178,7 +178,7 @@ export function conv2dForward(
  * Gradient with respect to the input: `dx[b, h, w, ci]` from `dy[b, oh, ow, co]`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dx = conv2dBackpropInput(gemm, geometry, dy, filter);
  * ```
  */
@@ -252,7 +252,7 @@ export function conv2dBackpropInput(
  * Gradient with respect to the filter: `dw[kh, kw, ci, co]`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dw = conv2dBackpropFilter(gemm, geometry, x, dy);
  * ```
  */

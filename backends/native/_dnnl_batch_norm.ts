@@ -32,7 +32,7 @@ const MAX_ENTRIES = 64;
  * oneDNN batch normalisation with the batch's statistics.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const bn = new DnnlBatchNorm(context);
  * const r = bn.forward(x, gamma, beta, 1e-5);
  * ```
@@ -43,7 +43,7 @@ export class DnnlBatchNorm implements BatchNormImplementation {
 
   /**
    * @example
-   * ```ts
+   * ```ts ignore
    * const bn = new DnnlBatchNorm(context);
    * ```
    */

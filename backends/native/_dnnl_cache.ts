@@ -10,7 +10,7 @@
  * as a new batch size or shape adds entries.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const cache = new PrimitiveCache<BoundPrimitive>(64, (p) => context.release(p));
  * const p = cache.get("64,32,32,3", () => makePrimitive());
  * ```
@@ -22,7 +22,7 @@ export class PrimitiveCache<E> {
 
   /**
    * @example
-   * ```ts
+   * ```ts ignore
    * const cache = new PrimitiveCache<BoundPrimitive>(64, (p) => context.release(p));
    * ```
    */

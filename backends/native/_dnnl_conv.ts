@@ -49,7 +49,7 @@ interface Described {
  * implementation for the geometry, so the caller can take the GEMM lowering instead.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const convs = new DnnlConvolutions(context);
  * const y = convs.forward(geometry, x, w, bias, "relu");
  * ```
@@ -64,7 +64,7 @@ export class DnnlConvolutions {
 
   /**
    * @example
-   * ```ts
+   * ```ts ignore
    * const convs = new DnnlConvolutions(context);
    * ```
    */

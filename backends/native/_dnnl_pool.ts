@@ -31,7 +31,7 @@ const MAX_ENTRIES = 64;
  * oneDNN max pooling with the workspace carried from forward to backward.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const pool = new DnnlMaxPool(context);
  * const y = pool.forward(geometry, x);
  * const dx = y && pool.backward(geometry, dy, y);
@@ -44,7 +44,7 @@ export class DnnlMaxPool {
 
   /**
    * @example
-   * ```ts
+   * ```ts ignore
    * const pool = new DnnlMaxPool(context);
    * ```
    */

@@ -19,7 +19,7 @@ const MAX_ENTRIES = 64;
  * oneDNN's ReLU backward, one primitive per element count.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const grad = new DnnlReluGrad(context);
  * const dx = grad.backward(x, dy);
  * ```
@@ -30,7 +30,7 @@ export class DnnlReluGrad {
 
   /**
    * @example
-   * ```ts
+   * ```ts ignore
    * const grad = new DnnlReluGrad(context);
    * ```
    */

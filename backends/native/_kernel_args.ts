@@ -25,7 +25,7 @@ export function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32
  * The convolution geometry of TensorFlow.js's conv info.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const g = convGeometry(backend_util.computeConv2DInfo([1, 8, 8, 3], [3, 3, 3, 4], 1, 1, "same"));
  * ```
  */
@@ -53,7 +53,7 @@ export function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
  * The pooling geometry of TensorFlow.js's pool info.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const g = poolGeometry(backend_util.computePool2DInfo([1, 8, 8, 3], 2, 2, 1, "valid"));
  * ```
  */

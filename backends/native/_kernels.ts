@@ -55,7 +55,7 @@ type Fallback = (args: Args) => TensorInfo | TensorInfo[];
  * (the `cpu` kernel of the same name).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const configs = nativeKernels("graft-native", lib, (name) => cpuKernel(name));
  * ```
  */

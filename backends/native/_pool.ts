@@ -25,7 +25,7 @@ export interface PoolGeometry {
  * Max pooling forward: `y[b, oh, ow, c]` (`-Infinity` where a window holds no input).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const y = maxPoolForward(geometry, x);
  * ```
  */
@@ -59,7 +59,7 @@ export function maxPoolForward(g: PoolGeometry, x: Float32Array): Float32Array {
  * Max pooling gradient: routes each `dy` to the first maximum of its window in `x`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const dx = maxPoolBackward(geometry, x, dy);
  * ```
  */

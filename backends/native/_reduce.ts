@@ -16,7 +16,7 @@ let ones = new Float32Array(0);
  * accumulation in the GEMM's blocked order).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * sumOuterGemm(gemm, new Float32Array([1, 2, 3, 4]), 2, 2); // [4, 6]
  * ```
  */

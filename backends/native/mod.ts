@@ -46,8 +46,6 @@ export const NATIVE_KERNEL_NAMES: readonly string[] = Object.freeze([
   "FusedBatchNorm",
 ]);
 
-let registration: Promise<Registration> | undefined;
-
 /**
  * The ReLU gradient: one native pass on this backend, TensorFlow.js's own `dy * step(x)`
  * (two passes, two full-size temporaries) everywhere else.
@@ -105,17 +103,36 @@ function install(lib: NativeLibrary): void {
  * ```
  */
 export function registerNative(): Promise<Registration> {
-  registration ??= Promise.resolve().then((): Registration => {
-    const opened = openNativeLibrary(libraryPathsFromEnv());
-    if (!opened.ok) return { ok: false, reason: opened.reason };
-    install(opened.lib);
-    return {
-      ok: true,
-      tfBackend: NATIVE_BACKEND_NAME,
-      detail: `native kernels via ${opened.lib.detail}`,
-    };
-  });
-  return registration;
+  try {
+    return Promise.resolve(registerNativeSync());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+let registration: Registration | undefined;
+
+/**
+ * {@linkcode registerNative} without the promise: opening the libraries is a blocking `dlopen`,
+ * so Graft's synchronous entry points (`build`, `evaluate`) can choose this backend themselves.
+ *
+ * @example
+ * ```ts
+ * import { registerNativeSync } from "./mod.ts";
+ * const r = registerNativeSync();
+ * console.log(r.ok ? r.detail : r.reason);
+ * ```
+ */
+export function registerNativeSync(): Registration {
+  if (registration) return registration;
+  const opened = openNativeLibrary(libraryPathsFromEnv());
+  if (!opened.ok) return registration = { ok: false, reason: opened.reason };
+  install(opened.lib);
+  return registration = {
+    ok: true,
+    tfBackend: NATIVE_BACKEND_NAME,
+    detail: `native kernels via ${opened.lib.detail}`,
+  };
 }
 
 export { INSTALL_HINT, openNativeLibrary } from "./_library.ts";

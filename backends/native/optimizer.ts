@@ -22,7 +22,7 @@ const NATIVE = "graft-native";
  * for non-float32 weights, it defers to the TensorFlow.js update.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { NativeMomentumOptimizer } from "@graft/graft/backends";
  * const opt = new NativeMomentumOptimizer(0.001, 0.9);
  * // opt.minimize(() => loss(), false, model.trainableWeights.map((w) => w.read()));

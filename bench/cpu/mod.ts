@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { runCpuBench } from "./cpu/mod.ts";
+ * import { runCpuBench } from "./mod.ts";
  * await runCpuBench(["--only", "small_cnn"]);
  * ```
  *

@@ -10,3 +10,4 @@
  * @module
  */
 export * from "./vgg.ts";
+export * from "./small_vgg.ts";
