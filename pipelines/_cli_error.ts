@@ -1,23 +1,34 @@
-// An error a user caused on the command line: printed as one line, with its exit code
-// (1: a file, folder or image is missing or unusable; 2: bad arguments).
+// An error a user caused with a command: one line naming the file, folder or flag, with its exit
+// code (1: a file, folder or image is missing or unusable; 2: bad arguments).
+import { type ExitCode, GraftError, problemOf } from "../errors/mod.ts";
 
-/** One-line CLI failure with an exit code. */
-export class CliError extends Error {
-  /** The process exit code. */
-  readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
-    super(message);
+/** One-line command failure; `path` is the file, folder or flag it is about. */
+export class CliError extends GraftError {
+  constructor(message: string, exitCode: ExitCode = 1, step = "command", path = "") {
+    super(message, [problemOf(step, path, message)], exitCode);
     this.name = "CliError";
-    this.exitCode = exitCode;
   }
 }
 
-/** Parses a positive integer flag or throws a usage error naming it. */
+/** Parses an integer flag or throws a usage error naming it. */
 export function intFlag(name: string, value: string | undefined, min = 1): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) {
-    throw new CliError(`Invalid --${name}: expected an integer >= ${min}, got "${value}"`, 2);
+    throw new CliError(
+      `Invalid --${name}: expected an integer >= ${min}, got "${value}"`,
+      2,
+      "parse arguments",
+      `--${name}`,
+    );
   }
   return n;
+}
+
+/** Where a command writes (the CLI's streams, or a test's). */
+export interface CommandIo {
+  /** Results (JSON with --json). */
+  readonly stdout: (text: string) => void;
+  /** Progress and errors. */
+  readonly stderr: (text: string) => void;
 }

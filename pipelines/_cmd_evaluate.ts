@@ -4,9 +4,8 @@ import { parseArgs } from "node:util";
 import { cifarDataset, loadCifar10 } from "../data/mod.ts";
 import { evaluate } from "../train/mod.ts";
 import { writeAtomic } from "../report/_atomic.ts";
-import { CliError, intFlag } from "./_cli_error.ts";
+import { CliError, type CommandIo, intFlag } from "./_cli_error.ts";
 import { openRun } from "./_run_model.ts";
-import type { CliIo } from "./cifar10.ts";
 
 const HELP = `Evaluate a run's checkpoint on CIFAR-10.
 
@@ -29,7 +28,7 @@ Exit codes: 0 done, 1 the run, its checkpoint or the data are missing, 2 bad arg
 `;
 
 /** Runs the `evaluate` command. */
-export async function evaluateCommand(args: string[], io: CliIo): Promise<number> {
+export async function evaluateCommand(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

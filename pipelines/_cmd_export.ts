@@ -1,9 +1,8 @@
 // `deno task cifar10 export RUN_DIR --format tfjs --out DIR`
 import { parseArgs } from "node:util";
 import { exportTfjs } from "../weights/mod.ts";
-import { CliError } from "./_cli_error.ts";
+import { CliError, type CommandIo } from "./_cli_error.ts";
 import { openRun } from "./_run_model.ts";
-import type { CliIo } from "./cifar10.ts";
 
 const HELP = `Export a run's trained model.
 
@@ -23,7 +22,7 @@ Exit codes: 0 exported, 1 the run or its checkpoint is missing, 2 bad arguments.
 `;
 
 /** Runs the `export` command. */
-export async function exportCommand(args: string[], io: CliIo): Promise<number> {
+export async function exportCommand(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

@@ -2,10 +2,9 @@
 import { parseArgs } from "node:util";
 import { CIFAR10_CLASSES, cifarDataset, CifarSplit } from "../data/mod.ts";
 import { predict } from "../train/mod.ts";
-import { CliError } from "./_cli_error.ts";
+import { CliError, type CommandIo } from "./_cli_error.ts";
 import { decodeImage, toPlanar } from "./_decode_image.ts";
 import { openRun } from "./_run_model.ts";
-import type { CliIo } from "./cifar10.ts";
 
 const HELP = `Classify images with a run's trained model.
 
@@ -26,7 +25,7 @@ Exit codes: 0 done, 1 the run, its checkpoint or an image is missing or not an i
 `;
 
 /** Runs the `predict` command. */
-export async function predictCommand(args: string[], io: CliIo): Promise<number> {
+export async function predictCommand(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

@@ -1,8 +1,7 @@
 // `deno task cifar10 report RUN_DIR [RUN_DIR…] [--out FILE]`
 import { parseArgs } from "node:util";
 import { writeComparison, writeRunReport } from "../report/mod.ts";
-import { CliError } from "./_cli_error.ts";
-import type { CliIo } from "./cifar10.ts";
+import { CliError, type CommandIo } from "./_cli_error.ts";
 
 const HELP = `Write a run's report.html, or a comparison of several runs.
 
@@ -21,7 +20,7 @@ Exit codes: 0 written, 1 a run folder is missing or unreadable, 2 bad arguments.
 `;
 
 /** Runs the `report` command. */
-export async function reportCommand(args: string[], io: CliIo): Promise<number> {
+export async function reportCommand(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

@@ -1,16 +1,12 @@
 // The CLI's subcommands besides training, each in its own file, and how their errors print.
-import { DataError } from "../data/mod.ts";
-import { TrainError } from "../train/mod.ts";
-import { WeightsError } from "../weights/mod.ts";
-import { ConfigError } from "./_config.ts";
-import { CliError } from "./_cli_error.ts";
+import { GraftError } from "../errors/mod.ts";
+import type { CommandIo } from "./_cli_error.ts";
 import { evaluateCommand } from "./_cmd_evaluate.ts";
 import { exportCommand } from "./_cmd_export.ts";
 import { predictCommand } from "./_cmd_predict.ts";
 import { reportCommand } from "./_cmd_report.ts";
-import type { CliIo } from "./cifar10.ts";
 
-type Command = (args: string[], io: CliIo) => Promise<number>;
+type Command = (args: string[], io: CommandIo) => Promise<number>;
 
 /** `deno task cifar10 NAME …` for each subcommand. */
 export const COMMANDS: Readonly<Record<string, Command>> = {
@@ -21,7 +17,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 };
 
 /** Runs a subcommand; a user's error prints as one line and becomes its exit code. */
-export async function runCommand(name: string, args: string[], io: CliIo): Promise<number> {
+export async function runCommand(name: string, args: string[], io: CommandIo): Promise<number> {
   try {
     return await COMMANDS[name]!(args, io);
   } catch (e) {
@@ -32,17 +28,9 @@ export async function runCommand(name: string, args: string[], io: CliIo): Promi
       );
       return 2;
     }
-    if (e instanceof CliError) {
+    if (e instanceof GraftError) {
       io.stderr(`${e.message}\n`);
       return e.exitCode;
-    }
-    if (e instanceof ConfigError) {
-      io.stderr(`${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof DataError || e instanceof TrainError || e instanceof WeightsError) {
-      io.stderr(`${e.message}\n`);
-      return 1;
     }
     throw e;
   }

@@ -6,7 +6,7 @@ import { type BackendName, useBackend } from "../backends/mod.ts";
 import { build } from "../compile/mod.ts";
 import { fromJSON, type Spec } from "../dsl/mod.ts";
 import { loadWeights } from "../weights/mod.ts";
-import { ConfigError, parseConfig } from "./_config.ts";
+import { parseConfig } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
 import { CliError } from "./_cli_error.ts";
 
@@ -78,5 +78,3 @@ export async function openRun(
   await loadWeights(model, spec, checkpoint);
   return { dir, config, spec, checkpoint, model };
 }
-
-export { ConfigError };

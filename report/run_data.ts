@@ -26,12 +26,19 @@ export type RunStatus = "live" | "finished" | "failed" | "stopped";
  * ```
  */
 export interface EvaluationFile {
+  /** Images evaluated. */
   readonly count: number;
+  /** Mean cross-entropy. */
   readonly loss: number;
+  /** Top-1 accuracy. */
   readonly top1: number;
+  /** Top-5 accuracy. */
   readonly top5: number;
+  /** Top-1 accuracy of each class by name (null without images). */
   readonly perClass: Readonly<Record<string, number | null>>;
+  /** Class names in label order. */
   readonly classes: readonly string[];
+  /** `confusion[label][predicted]` counts. */
   readonly confusion: readonly (readonly number[])[];
 }
 
@@ -48,7 +55,9 @@ export interface EvaluationFile {
 export interface MistakeImage {
   /** Index of the image in the evaluated split. */
   readonly index: number;
+  /** Its true class. */
   readonly label: string;
+  /** The class the model chose. */
   readonly predicted: string;
   /** Probability the model gave its (wrong) answer. */
   readonly confidence: number;
@@ -67,18 +76,29 @@ export interface MistakeImage {
  * ```
  */
 export interface RunData {
+  /** The run folder as given. */
   readonly dir: string;
+  /** The run's name (its folder's name). */
   readonly name: string;
+  /** Live, finished, failed or stopped. */
   readonly status: RunStatus;
   /** Why it failed or stopped, when known. */
   readonly reason: string | null;
+  /** `config.yaml` as written. */
   readonly configText: string | null;
+  /** `config.yaml` parsed. */
   readonly config: Record<string, unknown> | null;
+  /** One entry per epoch (`metrics.jsonl`). */
   readonly epochs: readonly EpochEndEvent[];
+  /** One entry per update (`steps.csv`). */
   readonly steps: readonly StepRecord[];
+  /** The final test evaluation (`evaluation.json`). */
   readonly evaluation: EvaluationFile | null;
+  /** The most confidently wrong test images (`mistakes.json`). */
   readonly mistakes: readonly MistakeImage[];
+  /** The model's layer table (from `spec.json`). */
   readonly summary: Summary | null;
+  /** Versions, backend, machine and times (`provenance.json`). */
   readonly provenance: Record<string, unknown> | null;
 }
 

@@ -15,12 +15,19 @@ import { writeAtomic } from "./_atomic.ts";
  * ```
  */
 export interface StepRecord {
+  /** Updates done so far in the run (this one included). */
   readonly step: number;
+  /** 1-based epoch number. */
   readonly epoch: number;
+  /** 1-based batch number within the epoch. */
   readonly batch: number;
+  /** Batches in the epoch. */
   readonly batches: number;
+  /** This batch's training loss. */
   readonly loss: number;
+  /** This batch's top-1 accuracy. */
   readonly accuracy: number;
+  /** This batch's throughput. */
   readonly imagesPerSecond: number;
   /** Learning rate of each group. */
   readonly lr: Readonly<Record<string, number>>;

@@ -2,16 +2,7 @@
 // a person would look at a report: collects console errors and what is on the page, and saves a
 // full-page screenshot.
 import puppeteer from "puppeteer-core";
-
-export const CHROMIUM = "/usr/bin/chromium";
-
-export const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
+import { chromiumPath } from "./_requires.ts";
 
 /** What the page showed. */
 export interface PageView {
@@ -31,7 +22,7 @@ export interface PageView {
 /** Loads `file` at 1280 px wide, saves a full-page PNG to `screenshot`, and reports. */
 export async function viewPage(file: string, screenshot: string): Promise<PageView> {
   const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath()!,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--hide-scrollbars"],
   });

@@ -8,7 +8,8 @@ import { encode as encodePng } from "fast-png";
 import jpeg from "jpeg-js";
 import { main } from "../pipelines/cifar10.ts";
 import { parseStepsCsv, writeRunReport } from "../report/mod.ts";
-import { hasChromium, viewPage } from "./_browser.ts";
+import { viewPage } from "./_browser.ts";
+import { missing } from "./_requires.ts";
 
 const archive = fileURLToPath(
   new URL("../../shared/cifar10/cifar-10-binary.tar.gz", import.meta.url),
@@ -73,10 +74,11 @@ function runs(): Promise<void> {
   return made;
 }
 
+const noChromium = await missing("chromium");
 const test = (name: string, fn: () => Promise<void>, browser = false) =>
   Deno.test({
     name,
-    ignore: !present || (browser && !hasChromium),
+    ignore: !present || (browser && noChromium),
     sanitizeOps: !browser,
     sanitizeResources: !browser,
     fn,
