@@ -1,5 +1,6 @@
 import { CIFAR10_MEAN, CIFAR10_STD } from "./constants.ts";
 import type { Rng } from "./rng.ts";
+import { axis, resizeInto } from "./_resize.ts";
 import type { CifarSplit } from "./split.ts";
 
 /**
@@ -61,6 +62,12 @@ export interface CifarDatasetOptions {
   readonly augment?: boolean;
   /** Subtract the CIFAR-10 mean and divide by its std per channel. Default: true (else [0, 1]). */
   readonly normalize?: boolean;
+  /**
+   * Resize every image (after augmentation) to `[height, width]` (or a square side) with
+   * bilinear filtering as torchvision's `Resize` does, e.g. 224 for a base pretrained on
+   * ImageNet. Default: none (32×32).
+   */
+  readonly resize?: number | readonly [number, number];
 }
 
 const SIDE = 32;
@@ -71,6 +78,7 @@ const PAD = 4;
  * A CIFAR-10 split as a {@linkcode Dataset}: batches are 32×32×3 NHWC float32, normalised per
  * channel with the CIFAR-10 mean/std, and (with `augment`) randomly cropped from the image padded
  * by 4 pixels and flipped horizontally half the time, drawing from the rng the loop passes.
+ * With `resize`, each image is then resized bilinearly (torchvision's `Resize`).
  *
  * @example
  * ```ts
@@ -86,9 +94,18 @@ export function cifarDataset(split: CifarSplit, options: CifarDatasetOptions = {
   const scale = [0, 1, 2].map((c) => normalize ? 1 / (255 * CIFAR10_STD[c]!) : 1 / 255);
   const shift = [0, 1, 2].map((c) => normalize ? -CIFAR10_MEAN[c]! / CIFAR10_STD[c]! : 0);
   const { pixels, labels } = split;
+  const [rh, rw] = typeof options.resize === "number"
+    ? [options.resize, options.resize]
+    : options.resize ?? [SIDE, SIDE];
+  if (!(Number.isInteger(rh) && Number.isInteger(rw) && rh >= 1 && rw >= 1)) {
+    throw new RangeError(`Invalid resize: expected positive integers, got [${rh}, ${rw}]`);
+  }
+  const resized = rh !== SIDE || rw !== SIDE;
+  const ys = resized ? axis(SIDE, rh) : undefined;
+  const xs = resized ? axis(SIDE, rw) : undefined;
   return {
     size: split.size,
-    shape: [SIDE, SIDE, 3],
+    shape: [rh, rw, 3],
     classes: 10,
     labels,
     batch(indices: ArrayLike<number>, rng?: Rng): BatchArrays {
@@ -121,7 +138,13 @@ export function cifarDataset(split: CifarSplit, options: CifarDatasetOptions = {
           }
         }
       }
-      return { x, labels: out, size: n };
+      if (!ys || !xs) return { x, labels: out, size: n };
+      const big = new Float32Array(n * rh * rw * 3);
+      const tmp = new Float32Array(SIDE * rw * 3);
+      for (let b = 0; b < n; b++) {
+        resizeInto(x.subarray(b * PLANE * 3), SIDE, SIDE, 3, ys, xs, tmp, big, b * rh * rw * 3);
+      }
+      return { x: big, labels: out, size: n };
     },
   };
 }

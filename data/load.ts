@@ -146,15 +146,14 @@ async function readFolder(dir: string, o: LoadCifar10Options): Promise<Cifar10> 
 }
 
 async function readTarGz(path: string, o: LoadCifar10Options): Promise<Cifar10> {
-  const trainNames = TRAIN_FILES;
-  const wanted = new Set([...trainNames, TEST_FILE]);
+  const wanted = new Set([...TRAIN_FILES, TEST_FILE]);
   const bodies = await readArchive(path, (m) => wanted.has(m));
   const missing = [...wanted].filter((m) => !bodies.has(m));
   if (missing.length) {
     throw new DataError(missing.map((m) => ({ file: path, message: `has no ${BATCH_DIR}/${m}` })));
   }
   const label = (m: string) => `${path}: ${BATCH_DIR}/${m}`;
-  const train = decodeBatches(trainNames.map((m) => ({ file: label(m), bytes: bodies.get(m)! })));
+  const train = decodeBatches(TRAIN_FILES.map((m) => ({ file: label(m), bytes: bodies.get(m)! })));
   const test = decodeBatches([{ file: label(TEST_FILE), bytes: bodies.get(TEST_FILE)! }]);
   return {
     train: new CifarSplit("train", train).limit(o.limitTrain),
@@ -201,15 +200,50 @@ function cacheKey(url: string): string {
 async function fromUrl(url: string, o: LoadCifar10Options): Promise<Cifar10> {
   const dir = join(o.cacheDir ?? defaultCacheDir(), cacheKey(url));
   const folder = await batchFolder(dir);
-  if (folder && (await hasAll(folder))) return readFolder(folder, o);
+  if (folder && (await hasAll(folder))) return cached(folder, dir, () => readFolder(folder, o));
   await Deno.mkdir(dir, { recursive: true });
   const archive = join(dir, "cifar-10-binary.tar.gz");
-  if (!(await stat(archive))?.isFile) {
-    const md5 = o.md5 ?? (url === CIFAR10_URL ? CIFAR10_MD5 : undefined);
-    await download(url, archive, md5, o.fetch ?? fetch);
+  if ((await stat(archive))?.isFile) {
+    return cached(archive, dir, async () => readFolder(await extractCifar10(archive, dir), o));
   }
-  const extracted = await extractCifar10(archive, dir);
-  return readFolder(extracted, o);
+  // A download is checked in full (md5 when known, then every member and record) before it is
+  // kept: a bad archive never reaches the cache.
+  const fresh = join(dir, `.download-${crypto.randomUUID().slice(0, 8)}.tar.gz`);
+  const md5 = o.md5 ?? (url === CIFAR10_URL ? CIFAR10_MD5 : undefined);
+  await download(url, fresh, md5, o.fetch ?? fetch);
+  let data: Cifar10;
+  try {
+    data = await readFolder(await extractCifar10(fresh, dir), o);
+  } catch (e) {
+    await Deno.remove(fresh).catch(() => {});
+    await Deno.remove(join(dir, BATCH_DIR), { recursive: true }).catch(() => {});
+    if (!(e instanceof DataError)) throw e;
+    throw new DataError(
+      [{
+        file: url,
+        message: `is not a CIFAR-10 binary archive, so nothing was cached (${e.message})`,
+      }],
+      "Cannot download CIFAR-10",
+    );
+  }
+  await Deno.rename(fresh, archive);
+  return data;
+}
+
+/** Reads from the cache; a bad cached copy is named, with how to download it again. */
+async function cached(file: string, dir: string, read: () => Promise<Cifar10>): Promise<Cifar10> {
+  try {
+    return await read();
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    throw new DataError(
+      [{
+        file,
+        message: `is a bad cached copy (${e.message}): delete ${dir} to download it again`,
+      }],
+      "Cannot read CIFAR-10 data",
+    );
+  }
 }
 
 async function hasAll(folder: string): Promise<boolean> {

@@ -26,5 +26,6 @@ export * from "./errors.ts";
 export * from "./rng.ts";
 export * from "./records.ts";
 export * from "./split.ts";
+export * from "./holdout.ts";
 export * from "./load.ts";
 export * from "./dataset.ts";

@@ -52,6 +52,21 @@ export class CifarSplit {
     });
   }
 
+  /** The images at `indices`, in that order, copied into a new split named `name`. */
+  select(indices: ArrayLike<number>, name: string = this.name): CifarSplit {
+    const labels = new Uint8Array(indices.length);
+    const pixels = new Uint8Array(indices.length * IMAGE_BYTES);
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      if (!(Number.isInteger(i) && i >= 0 && i < this.size)) {
+        throw new RangeError(`Invalid index ${i} for split ${this.name} of ${this.size} images`);
+      }
+      labels[k] = this.labels[i]!;
+      pixels.set(this.pixels.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), k * IMAGE_BYTES);
+    }
+    return new CifarSplit(name, { labels, pixels });
+  }
+
   /** How many images of each class (index = label). */
   histogram(classes = 10): number[] {
     const h = new Array<number>(classes).fill(0);

@@ -1,7 +1,7 @@
 // `deno task cifar10 evaluate RUN_DIR [--data …] [--split test|validation]`
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cifarDataset, loadCifar10 } from "../data/mod.ts";
+import { cifarDataset, holdOut, loadCifar10 } from "../data/mod.ts";
 import { evaluate } from "../train/mod.ts";
 import { writeAtomic } from "../report/_atomic.ts";
 import { CliError, type CommandIo, intFlag } from "./_cli_error.ts";
@@ -53,9 +53,6 @@ export async function evaluateCommand(args: string[], io: CommandIo): Promise<nu
   if (split !== "test" && split !== "validation") {
     throw new CliError(`Invalid --split: expected test or validation, got "${split}"`, 2);
   }
-  if (split === "validation") {
-    throw new CliError(`Cannot evaluate ${dir} on a validation split: the run holds out none`);
-  }
   const limit = intFlag("limit", values.limit);
   const batchSize = intFlag("batch-size", values["batch-size"]);
   const outFile = join(dir, `evaluation-${split}.json`);
@@ -69,6 +66,12 @@ export async function evaluateCommand(args: string[], io: CommandIo): Promise<nu
   }
   const run = await openRun(dir, values.checkpoint ? { checkpoint: values.checkpoint } : {});
   const c = run.config;
+  if (split === "validation" && c.data.validation === 0) {
+    run.model.dispose();
+    throw new CliError(
+      `Cannot evaluate ${dir} on its validation split: data.validation is 0 in its config.yaml`,
+    );
+  }
   const dataPath = values.data ?? c.data.path;
   const data = await loadCifar10({
     ...(dataPath !== null ? { data: dataPath } : {}),
@@ -77,9 +80,13 @@ export async function evaluateCommand(args: string[], io: CommandIo): Promise<nu
       ? { limitTest: (limit ?? c.data.limitTest)! }
       : {}),
   });
-  const images = data.test;
+  // The validation split is held out of the training images exactly as the run held it out.
+  const images = split === "test"
+    ? data.test
+    : holdOut(data.train, c.data.validation, c.train.seed).validation.limit(limit);
   io.stderr(`Evaluating ${run.checkpoint} on ${images.size} ${split} images of ${data.source}\n`);
-  const e = evaluate(run.model, cifarDataset(images), {
+  const resize = c.data.resize ?? undefined;
+  const e = evaluate(run.model, cifarDataset(images, resize !== undefined ? { resize } : {}), {
     batchSize: batchSize ?? c.train.evaluateBatchSize,
   });
   run.model.dispose();

@@ -10,9 +10,9 @@ const HELP = `Classify images with a run's trained model.
 
 Usage: deno task cifar10 predict RUN_DIR IMAGE... [options]
 
-Each IMAGE is a PNG or JPEG file of any size; it is resized to the model's input (32×32,
-area-averaged when shrinking, as CIFAR-10's images were made) and normalised as the run's data
-were. Prints the five most likely classes of each image with their probabilities.
+Each IMAGE is a PNG or JPEG file of any size. It is brought to CIFAR-10's 32×32 (area-averaged
+when shrinking, as CIFAR-10's images were made from larger photos), then resized and normalised
+exactly as the run's data were (data.resize in its config). Prints the five most likely classes of each image with their probabilities.
 
 Options:
   --json               One JSON array on stdout: [{ file, width, height, top5: [{ class,
@@ -52,16 +52,11 @@ export async function predictCommand(args: string[], io: CommandIo): Promise<num
     return { file, ...decodeImage(bytes, file) };
   }));
   const run = await openRun(dir, values.checkpoint ? { checkpoint: values.checkpoint } : {});
-  const [h, w, c] = run.spec.inputShape;
-  if (h !== 32 || w !== 32 || c !== 3) {
-    throw new CliError(
-      `Cannot predict with ${dir}: its input is [${h}, ${w}, ${c}], not a CIFAR image`,
-    );
-  }
+  const resize = run.config.data.resize ?? undefined;
   const pixels = new Uint8Array(images.length * 3072);
   images.forEach((img, i) => pixels.set(toPlanar(img, 32, 32), i * 3072));
   const split = new CifarSplit("predict", { labels: new Uint8Array(images.length), pixels });
-  const probs = predict(run.model, cifarDataset(split));
+  const probs = predict(run.model, cifarDataset(split, resize !== undefined ? { resize } : {}));
   run.model.dispose();
   const classes = CIFAR10_CLASSES;
   const results = images.map((img, i) => {

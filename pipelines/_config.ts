@@ -24,7 +24,7 @@ import {
 } from "../dsl/mod.ts";
 import { GraftError } from "../errors/graft_error.ts";
 import { problemOf } from "../errors/problem.ts";
-import { configSchema, type PipelineConfig } from "./_config_schema.ts";
+import { configSchema, MODEL_BASES, type PipelineConfig } from "./_config_schema.ts";
 
 /** One problem in a config: the dotted key, its line (1-based) when known, and what is wrong. */
 export interface ConfigProblem {
@@ -37,19 +37,23 @@ export interface ConfigProblem {
 export class ConfigError extends GraftError {
   /** Every problem as found: key, line and message. */
   readonly configProblems: readonly ConfigProblem[];
-  constructor(source: string, problems: readonly ConfigProblem[]) {
+  /**
+   * `source` is the config file (or `from the command line`); `lead` replaces the default
+   * lead-in `Invalid config <source>`.
+   */
+  constructor(source: string, problems: readonly ConfigProblem[], lead?: string) {
     const list = problems.map((p) =>
       `${p.key}${p.line !== undefined ? ` (line ${p.line})` : ""}: ${p.message}`
     );
+    const head = lead ??
+      (source === "from the command line" ? "Invalid arguments" : `Invalid config ${source}`);
     super(
       list.length === 1
-        ? `Invalid config ${source}: ${list[0]}`
-        : `Invalid config ${source} (${list.length} problems):\n${
-          list.map((l) => `  - ${l}`).join("\n")
-        }`,
+        ? `${head}: ${list[0]}`
+        : `${head} (${list.length} problems):\n${list.map((l) => `  - ${l}`).join("\n")}`,
       problems.map((p) =>
         problemOf(
-          `read config ${source}`,
+          lead ?? `read config ${source}`,
           p.line !== undefined ? `${p.key} (line ${p.line})` : p.key,
           p.message,
         )
@@ -126,32 +130,52 @@ export function parseConfig(
   const locator = new Locator(doc, lines);
   const raw = doc.toJS() ?? {};
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems: ConfigProblem[] = [];
-    for (const issue of parsed.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const k of issue.keys) {
-          const line = locator.keyLine(issue.path, k);
-          problems.push({
-            key: keyOf([...issue.path, k]),
-            ...(line === undefined ? {} : { line }),
-            message: "unknown key",
-          });
-        }
-        continue;
+  if (parsed.success) return { config: parsed.data, locator };
+  const problems: ConfigProblem[] = [];
+  for (const issue of parsed.error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const k of issue.keys) {
+        const line = locator.keyLine(issue.path, k);
+        problems.push({
+          key: keyOf([...issue.path, k]),
+          ...(line === undefined ? {} : { line }),
+          message: "unknown key",
+        });
       }
-      const message = issue.code === "invalid_union" && "note" in issue && issue.note
-        ? issue.message
-        : issue.message.replace(/^Invalid input: /, "");
-      problems.push({
-        key: keyOf(issue.path),
-        ...lineOf(locator, issue.path),
-        message: message.charAt(0).toLowerCase() + message.slice(1),
-      });
+      continue;
     }
-    throw new ConfigError(source, problems);
+    const missing = (issue.code === "invalid_type" || issue.code === "invalid_value") &&
+      issue.input === undefined;
+    const key = keyOf(issue.path);
+    const message = missing && key === "model"
+      ? "missing: a config must name a model, e.g. model: { base: vgg16 }"
+      : missing && key === "model.base"
+      ? `missing: name the base model (${MODEL_BASES.join(", ")})`
+      : issue.code === "invalid_union" && "note" in issue && issue.note
+      ? issue.message
+      : issue.message.replace(/^Invalid input: /, "");
+    problems.push({
+      key,
+      ...lineOf(locator, issue.path),
+      message: message.charAt(0).toLowerCase() + message.slice(1),
+    });
   }
-  return { config: parsed.data, locator };
+  // The model section may be fine although another is not: report its edits' problems too.
+  const model = configSchema.shape.model.safeParse((raw as { model?: unknown }).model);
+  if (model.success) {
+    const data = configSchema.shape.data.safeParse((raw as { data?: unknown }).data);
+    try {
+      specFrom(
+        { model: model.data, data: { resize: data.success ? data.data.resize : null } },
+        locator,
+        source,
+      );
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.configProblems);
+    }
+  }
+  throw new ConfigError(source, problems);
 }
 
 function lineOf(locator: Locator, path: readonly PropertyKey[]): { line?: number } {
@@ -194,43 +218,74 @@ export function layerFrom(v: unknown): Layer {
   }
 }
 
+/** The image shape a config's model takes: `model.inputShape`, else 32×32 or `data.resize`. */
+export function inputShapeOf(
+  config: Pick<PipelineConfig, "model"> & { data: Pick<PipelineConfig["data"], "resize"> },
+): [number, number, number] {
+  const r = config.data.resize;
+  const [h, w] = r === null ? [32, 32] : typeof r === "number" ? [r, r] : r;
+  return config.model.inputShape ? [...config.model.inputShape] : [h, w, 3];
+}
+
 /** Builds the spec a config's model section describes; edit errors name the edit's key and line. */
 export function specFrom(
-  config: PipelineConfig,
+  config: Pick<PipelineConfig, "model"> & { data: Pick<PipelineConfig["data"], "resize"> },
   locator: Locator | undefined,
   source: string,
 ): Spec {
   const m = config.model;
+  const inputShape = inputShapeOf(config);
   const opts = {
-    inputShape: m.inputShape,
+    inputShape,
     ...(m.classes !== undefined ? { classes: m.classes } : {}),
   };
   let spec: Spec;
   const zoo = { vgg11, vgg13, vgg16, vgg19 } as const;
+  const early: ConfigProblem[] = [];
+  const r = config.data.resize;
+  if (r !== null && m.inputShape) {
+    const [h, w] = typeof r === "number" ? [r, r] : r;
+    if (m.inputShape[0] !== h || m.inputShape[1] !== w) {
+      early.push({
+        key: "model.inputShape",
+        ...lineOf(locator ?? NO_LINES, ["model", "inputShape"]),
+        message: `is [${m.inputShape}] but data.resize makes the images ${h}×${w}: ` +
+          `remove model.inputShape or make them agree`,
+      });
+    }
+  }
   if (m.weights !== null && (m.base === "custom" || m.base === "small_vgg")) {
-    throw new ConfigError(source, [{
+    early.push({
       key: "model.weights",
       ...lineOf(locator ?? NO_LINES, ["model", "weights"]),
       message: `base ${m.base} has no published weights: use a zoo base (vgg11..vgg19)`,
-    }]);
+    });
   }
+  if (m.base === "custom" && !m.layers) {
+    early.push({
+      key: "model.layers",
+      ...lineOf(locator ?? NO_LINES, ["model"]),
+      message: "base custom needs layers: a map of groups to lists of layers",
+    });
+  }
+  if (m.base !== "custom" && m.layers) {
+    early.push({
+      key: "model.layers",
+      ...lineOf(locator ?? NO_LINES, ["model", "layers"]),
+      message: `is only read with base custom, and the base is ${m.base}`,
+    });
+  }
+  if (early.length) throw new ConfigError(source, early);
   if (m.base === "custom") {
-    if (!m.layers) {
-      throw new ConfigError(source, [{
-        key: "model.layers",
-        ...lineOf(locator ?? NO_LINES, ["model"]),
-        message: "base custom needs layers: a map of groups to lists of layers",
-      }]);
-    }
     spec = sequential(
       "custom",
-      m.inputShape,
+      inputShape,
       Object.fromEntries(
-        Object.entries(m.layers).map(([g, ls]) => [g, ls.map(layerFrom)]),
+        Object.entries(m.layers!).map(([g, ls]) => [g, ls.map(layerFrom)]),
       ),
     ) as unknown as Spec;
   } else if (m.base === "small_vgg") {
-    spec = smallVgg({ inputShape: m.inputShape, classes: m.classes ?? 10 });
+    spec = smallVgg({ inputShape, classes: m.classes ?? 10 });
   } else {
     spec = zoo[m.base]({
       ...opts,

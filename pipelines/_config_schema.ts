@@ -98,23 +98,28 @@ export const editSchema = z.union([
 
 const lr = z.union([z.number().min(0), z.record(z.string(), z.number().min(0))]);
 
+/** The base models a config can name. */
+export const MODEL_BASES = ["vgg11", "vgg13", "vgg16", "vgg19", "small_vgg", "custom"] as const;
+
 /** The whole pipeline config. */
 export const configSchema = z.strictObject({
   name: z.string().min(1).default("cifar10"),
   model: z.strictObject({
-    base: z.enum(["vgg11", "vgg13", "vgg16", "vgg19", "small_vgg", "custom"]).default("vgg16"),
+    base: z.enum(MODEL_BASES),
     batchNorm: z.boolean().default(false),
-    inputShape: z.tuple([int(1), int(1), int(1)]).default([32, 32, 3]),
+    inputShape: z.tuple([int(1), int(1), int(1)]).optional(),
     classes: int(1).optional(),
     weights: z.string().min(1).nullable().default(null),
     layers: z.record(z.string(), z.array(layerSchema).min(1)).optional(),
     edits: z.array(editSchema).default([]),
-  }).prefault({}),
+  }),
   data: z.strictObject({
     path: z.string().min(1).nullable().default(null),
     cacheDir: z.string().min(1).nullable().default(null),
     limitTrain: int(1).nullable().default(null),
     limitTest: int(1).nullable().default(null),
+    validation: int(0).default(5000),
+    resize: pair.nullable().default(null),
     augment: z.boolean().default(true),
   }).prefault({}),
   train: z.strictObject({

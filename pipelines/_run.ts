@@ -1,23 +1,31 @@
-// Runs a validated pipeline config: loads CIFAR-10, builds the spec, trains with logging and
-// checkpoints, and writes the run folder.
+// Runs a validated pipeline config. Everything that can be checked is checked before the run
+// folder is touched (config, model head, data, weights, the folder itself); then the folder is
+// locked, each epoch committed in a kill-safe order (_commit.ts), the test set evaluated once at
+// the end, and run.json says whether the run finished or failed.
 import { join } from "node:path";
 import { stringify } from "yaml";
+import type * as tfl from "@tensorflow/tfjs-layers";
 import { type BackendName, useBackend } from "../backends/mod.ts";
-import { cifarDataset, loadCifar10 } from "../data/mod.ts";
+import { type Cifar10, cifarDataset, DataError, holdOut, loadCifar10 } from "../data/mod.ts";
 import type { Spec } from "../dsl/mod.ts";
 import {
   type Callback,
-  checkpointing,
   consoleLogger,
   earlyStopping,
+  evaluate,
   type Evaluation,
-  findCheckpoint,
   type OptimizerConfig,
+  readCheckpoint,
   type Schedule,
   train,
   type TrainResult,
 } from "../train/mod.ts";
+import { buildWithWeights, resolveWeights, WeightsError } from "../weights/mod.ts";
+import { epochCommit } from "./_commit.ts";
+import { ConfigError, parseConfig } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
+import { checkResume, restoreRunFolder, scheduleContinuation } from "./_resume.ts";
+import { checkNewRunFolder, readStatus, RunFolder, writeAtomic } from "./_run_folder.ts";
 import { liveReport, writeMistakes, writeRunReport } from "../report/mod.ts";
 import { collectProvenance, endProvenance, type Provenance } from "./_provenance.ts";
 
@@ -31,9 +39,18 @@ export interface RunIo {
   readonly json: boolean;
 }
 
+/** How the run folder is used. */
+export interface RunMode {
+  /** Continue the run in `out`. */
+  readonly resume: boolean;
+  /** Empty `out` first if it holds anything. */
+  readonly overwrite: boolean;
+}
+
 /** Writes the final evaluation in a readable JSON form. */
-function evaluationJson(e: Evaluation, classes: readonly string[]): unknown {
+function evaluationJson(e: Evaluation, classes: readonly string[], split: string): unknown {
   return {
+    split,
     count: e.count,
     loss: e.loss,
     top1: e.top1,
@@ -44,57 +61,181 @@ function evaluationJson(e: Evaluation, classes: readonly string[]): unknown {
   };
 }
 
-/** Runs the config into `out`; resumes from `out`'s last checkpoint when `resume` is set. */
+/** The number of outputs of the spec's last layer, or undefined when it is not a vector. */
+function headUnits(spec: Spec): number | undefined {
+  const shapes = [...spec.shapes().values()];
+  const out = shapes[shapes.length - 1];
+  return out && out.length === 1 ? out[0] : undefined;
+}
+
+/** Checks what the config alone decides; every problem at once. */
+function checkConfig(config: PipelineConfig, spec: Spec, classes: number): void {
+  const problems = [];
+  const units = headUnits(spec);
+  if (units !== classes) {
+    problems.push({
+      key: "model",
+      message:
+        `the model's head gives ${
+          units === undefined ? "no vector of class scores" : `${units} outputs`
+        } but CIFAR-10 has ${classes} classes: add "- replaceHead: ${classes}" to model.edits` +
+        ` (or set model.classes: ${classes})`,
+    });
+  }
+  const es = config.train.earlyStopping;
+  if (config.data.validation === 0 && es && es.monitor.startsWith("val")) {
+    problems.push({
+      key: "train.earlyStopping.monitor",
+      message: `${es.monitor} needs a validation split, and data.validation is 0`,
+    });
+  }
+  if (problems.length) throw new ConfigError("", problems, "Cannot train this config");
+}
+
+/** Loads the data and resolves the weights; when both fail, one message names every file. */
+async function fetchInputs(config: PipelineConfig, spec: Spec): Promise<Cifar10> {
+  const d = config.data;
+  const loading = loadCifar10({
+    ...(d.path !== null ? { data: d.path } : {}),
+    ...(d.cacheDir !== null ? { cacheDir: d.cacheDir } : {}),
+    ...(d.limitTest !== null ? { limitTest: d.limitTest } : {}),
+  }).then((data) => ({ data }), (error: unknown) => ({ error }));
+  const weights = spec.weights === undefined
+    ? Promise.resolve({})
+    : resolveWeights(spec.name, spec.weights).then(() => ({}), (error: unknown) => ({ error }));
+  const [a, b] = await Promise.all([loading, weights]);
+  const errors = [a, b].flatMap((r) => "error" in r ? [r.error] : []);
+  if (
+    errors.length === 2 && errors.every((e) => e instanceof DataError || e instanceof WeightsError)
+  ) {
+    throw new DataError(
+      [
+        { file: "data", message: `: ${(errors[0] as Error).message}` },
+        { file: "weights", message: `: ${(errors[1] as Error).message}` },
+      ],
+      "Cannot get the data and the weights (set data.path / --data and model.weights to local files)",
+    );
+  }
+  if (errors.length) throw errors[0];
+  return (a as { data: Cifar10 }).data;
+}
+
+/** Runs the config into `out` (a new run, or continues the one there with `mode.resume`). */
 export async function runPipeline(
   config: PipelineConfig,
   spec: Spec,
   out: string,
-  resume: boolean,
+  mode: RunMode,
   io: RunIo,
-): Promise<TrainResult> {
+): Promise<TrainResult | undefined> {
+  // 1. Everything checked before the folder is touched.
+  const classes = 10;
+  checkConfig(config, spec, classes);
+  let done = 0;
+  let runConfig: PipelineConfig | undefined;
+  if (mode.resume) {
+    runConfig = await readRunConfig(out);
+    const info = await readCheckpoint(out).then((c) => c.info, () => undefined);
+    done = info?.epoch ?? 0;
+    checkResume(out, runConfig, config, done);
+    const status = await readStatus(out);
+    if (status?.status === "finished" && config.train.epochs <= done) {
+      io.stderr(
+        `Run ${out} is finished: ${done} of ${runConfig.train.epochs} epochs trained${
+          status.reason ? ` (${status.reason})` : ""
+        }, its test result in evaluation.json. Nothing to do: pass --epochs N (more than ${done}) ` +
+          `to train further\n`,
+      );
+      return undefined;
+    }
+  } else {
+    await checkNewRunFolder(out, mode.overwrite);
+  }
   const backend = await useBackend(config.backend as BackendName, { quiet: false });
-  const data = await loadCifar10({
-    ...(config.data.path !== null ? { data: config.data.path } : {}),
-    ...(config.data.cacheDir !== null ? { cacheDir: config.data.cacheDir } : {}),
-    ...(config.data.limitTrain !== null ? { limitTrain: config.data.limitTrain } : {}),
-    ...(config.data.limitTest !== null ? { limitTest: config.data.limitTest } : {}),
-  });
+  const data = await fetchInputs(config, spec);
+  const held = holdOut(data.train, config.data.validation, config.train.seed);
+  const trainSplit = held.train.limit(config.data.limitTrain ?? undefined);
   io.stderr(
-    `Data ${data.source}: ${data.train.size} training, ${data.test.size} test images\n`,
+    `Data ${data.source}: ${trainSplit.size} training, ${held.validation.size} validation ` +
+      `(held out of the training images), ${data.test.size} test images\n`,
   );
-  await Deno.mkdir(join(out, "checkpoints"), { recursive: true });
-  await Deno.writeTextFile(join(out, "config.yaml"), stringify(config));
-  await Deno.writeTextFile(join(out, "spec.json"), JSON.stringify(spec.toJSON(), null, 2) + "\n");
-  const provenance = await collectProvenance(backend);
-  const writeProvenance = (p: Provenance) =>
-    Deno.writeTextFile(join(out, "provenance.json"), JSON.stringify(p, null, 2) + "\n");
-  await writeProvenance(provenance);
-  const metrics = join(out, "metrics.jsonl");
-  if (!resume) await Deno.writeTextFile(metrics, "");
-  const callbacks: Callback[] = [
-    consoleLogger({ write: io.stderr, progress: io.progress }),
-    {
-      async onEpochEnd(e) {
-        const line = JSON.stringify(e);
-        await Deno.writeTextFile(metrics, line + "\n", { append: true });
-        if (io.json) io.stdout(line + "\n");
-      },
-    },
-    liveReport({ dir: out }),
-  ];
-  const es = config.train.earlyStopping;
-  if (es) {
-    callbacks.push(
-      earlyStopping({ monitor: es.monitor, patience: es.patience, minDelta: es.minDelta }),
+  const resize = config.data.resize ?? undefined;
+  const dataset = (s: typeof trainSplit, augment: boolean) =>
+    cifarDataset(s, { augment, ...(resize !== undefined ? { resize } : {}) });
+  const model = (await buildWithWeights(spec, { seed: config.train.seed })).model;
+  const stepsPerEpoch = Math.ceil(trainSplit.size / config.train.batchSize);
+  if (runConfig && config.train.epochs !== runConfig.train.epochs) {
+    io.stderr(
+      scheduleContinuation(
+        config.train.schedule as Schedule,
+        runConfig.train.epochs,
+        config.train.epochs,
+        done,
+        stepsPerEpoch,
+      ) + "\n",
     );
   }
-  callbacks.push(checkpointing({ dir: join(out, "checkpoints"), monitor: "valAccuracy" }));
-  const t = config.train;
-  let result: TrainResult;
+
+  // 2. The folder: locked, then written.
+  const folder = await RunFolder.open(out, mode.overwrite && !mode.resume, io.stderr);
+  const status = (s: "running" | "failed" | "finished", epoch: number, reason?: string) =>
+    folder.setStatus({
+      status: s,
+      epoch,
+      epochs: config.train.epochs,
+      ...(reason !== undefined ? { reason } : {}),
+    });
+  let epoch = done;
+  const provenance = await collectProvenance(backend);
+  const writeProvenance = (p: Provenance) =>
+    writeAtomic(join(out, "provenance.json"), JSON.stringify(p, null, 2) + "\n");
   try {
-    result = await train(spec, {
-      train: cifarDataset(data.train, { augment: config.data.augment }),
-      validation: cifarDataset(data.test),
+    await writeProvenance(provenance);
+    let history: Awaited<ReturnType<typeof restoreRunFolder>>["history"] = [];
+    let checkpoint: string | undefined;
+    if (mode.resume) {
+      const orphans = await folder.removeOrphans();
+      if (orphans.length) io.stderr(`Removed ${orphans.join(", ")} (left by a killed run)\n`);
+      const state = await restoreRunFolder(out);
+      history = state.history;
+      checkpoint = state.checkpoint;
+      epoch = state.epoch;
+      if (!checkpoint) io.stderr(`${out} holds no finished epoch: starting at epoch 1\n`);
+      if (JSON.stringify(runConfig) !== JSON.stringify(config)) {
+        await writeAtomic(join(out, "config.yaml"), stringify(config));
+      }
+    } else {
+      await writeAtomic(join(out, "config.yaml"), stringify(config));
+      await writeAtomic(join(out, "spec.json"), JSON.stringify(spec.toJSON(), null, 2) + "\n");
+      await writeAtomic(join(out, "metrics.jsonl"), "");
+    }
+    await status("running", epoch);
+    const validation = held.validation.size > 0;
+    const callbacks: Callback[] = [
+      epochCommit(folder, history, {
+        validation,
+        onLine: (line) => io.json && io.stdout(line + "\n"),
+        status: (e) => {
+          epoch = e;
+          return status("running", e);
+        },
+      }),
+      liveReport({ dir: out }), // after the commit: it reads metrics.jsonl
+    ];
+    if (epoch < config.train.epochs) {
+      callbacks.unshift(consoleLogger({ write: io.stderr, progress: io.progress }));
+    }
+    const es = config.train.earlyStopping;
+    if (es) {
+      callbacks.push(
+        earlyStopping({ monitor: es.monitor, patience: es.patience, minDelta: es.minDelta }),
+      );
+    }
+    const t = config.train;
+    const result = await train(spec, {
+      model,
+      train: dataset(trainSplit, config.data.augment),
+      ...(validation ? { validation: dataset(held.validation, false) } : {}),
       epochs: t.epochs,
       batchSize: t.batchSize,
       seed: t.seed,
@@ -103,30 +244,55 @@ export async function runPipeline(
       schedule: t.schedule as Schedule,
       evaluateBatchSize: t.evaluateBatchSize,
       callbacks,
-      ...(resume ? { resume: await findCheckpoint(out) } : {}),
+      ...(checkpoint ? { resume: checkpoint } : {}),
     });
-  } catch (e) {
-    await writeProvenance(endProvenance(provenance));
-    await writeRunReport(out, { status: "failed", reason: (e as Error).message });
-    throw e;
-  }
-  if (result.evaluation) {
-    const ev = evaluationJson(result.evaluation, data.classes);
-    await Deno.writeTextFile(join(out, "evaluation.json"), JSON.stringify(ev, null, 2) + "\n");
-    const e = result.evaluation;
+    // 3. The test set, once, at the end.
+    const test = evaluateTest(result.model, dataset(data.test, false), t.evaluateBatchSize);
+    const ev = evaluationJson(test, data.classes, "test");
+    await writeAtomic(join(out, "evaluation.json"), JSON.stringify(ev, null, 2) + "\n");
     io.stderr(
-      `Test: accuracy ${(e.top1 * 100).toFixed(2)}%, top-5 ${(e.top5 * 100).toFixed(2)}%, ` +
-        `loss ${e.loss.toFixed(4)} on ${e.count} images. Run folder: ${out}\n`,
+      `Test: accuracy ${(test.top1 * 100).toFixed(2)}%, top-5 ${(test.top5 * 100).toFixed(2)}%, ` +
+        `loss ${test.loss.toFixed(4)} on ${test.count} images. Run folder: ${out}\n`,
     );
-    const test = data.test;
     await writeMistakes(
       out,
-      e.mistakes,
+      test.mistakes,
       data.classes,
-      (i) => test.pixels.subarray(i * 3072, (i + 1) * 3072),
+      (i) => data.test.pixels.subarray(i * 3072, (i + 1) * 3072),
     );
+    await writeProvenance(endProvenance(provenance));
+    await status("finished", result.epoch, result.reason);
+    io.stderr(`Report: ${await writeRunReport(out, { status: "finished" })}\n`);
+    return result;
+  } catch (e) {
+    const reason = (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+    await status("failed", epoch, reason).catch(() => {});
+    await writeProvenance(endProvenance(provenance)).catch(() => {});
+    await writeRunReport(out, { status: "failed", reason }).catch(() => {});
+    throw e;
+  } finally {
+    await folder.close();
   }
-  await writeProvenance(endProvenance(provenance));
-  io.stderr(`Report: ${await writeRunReport(out, { status: "finished" })}\n`);
-  return result;
+}
+
+function evaluateTest(
+  model: tfl.LayersModel,
+  test: ReturnType<typeof cifarDataset>,
+  batchSize: number,
+): Evaluation {
+  return evaluate(model, test, { batchSize });
+}
+
+async function readRunConfig(out: string): Promise<PipelineConfig> {
+  const file = join(out, "config.yaml");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    throw new ConfigError("", [{
+      key: "--resume",
+      message: `${out} is not a run folder: ${file} cannot be read (${(e as Error).message})`,
+    }], "Cannot resume");
+  }
+  return parseConfig(text, file).config;
 }

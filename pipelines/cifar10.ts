@@ -11,13 +11,12 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { BACKEND_NAMES } from "../backends/mod.ts";
-import { GraftError } from "../errors/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
-import type { PipelineConfig } from "./_config_schema.ts";
+import { applyFlags, type Flags, parseFlags } from "./_flags.ts";
+import { exitCodeOf, isGraftError } from "./_exit.ts";
 import { runPipeline } from "./_run.ts";
 import { COMMANDS, runCommand } from "./_commands.ts";
 
@@ -40,20 +39,29 @@ Options:
                        SGD lr 0.001 momentum 0.9, cross-entropy)
   --data PATH|URL      CIFAR-10: a folder with cifar-10-batches-bin, a cifar-10-binary.tar.gz, or
                        a URL (default: download the official archive once into the cache)
-  --model NAME         Base model: vgg11, vgg13, vgg16, vgg19, small_vgg, custom (the config's
-                       edits still apply)
+  --model NAME         Zoo base model: vgg11, vgg13, vgg16, vgg19, small_vgg (the config's
+                       edits still apply; an error with a config whose base is custom)
   --epochs N           Epochs to train (with --resume: the last epoch to reach)
   --batch-size N       Images per step
   --lr X               Learning rate of every trainable group
   --backend NAME       ${BACKEND_NAMES.join(", ")}
   --seed N             Seed of weights, shuffling and augmentation
-  --out RUN_DIR        Run folder (default: runs/<name>-<date>-<time>)
-  --limit-train N      Use only the first N training images
-  --limit-test N       Use only the first N test images
+  --out RUN_DIR        Run folder (default: runs/<name>-<date>-<time>); refused if it holds
+                       anything, unless --overwrite or --resume
+  --overwrite          Empty --out first
+  --validation N       Images held out of the training set for validation (default 5000,
+                       stratified, chosen by --seed; 0: none, and no best checkpoint)
+  --limit-train N      Train on only the first N of the remaining training images
+  --limit-test N       Use only the first N test images (evaluated once, at the end)
+  --resize N           Resize images to N×N (bilinear, as torchvision's Resize)
   --resume RUN_DIR     Continue a stopped run from its last checkpoint (its config.yaml is used;
-                       flags still override)
+                       flags that would change what its finished epochs meant are refused;
+                       --epochs N extends it)
   --json               Print one JSON object per epoch on stdout
+  --debug              Print the stack trace of an error
   -h, --help           Show this help
+
+Exit codes: 0 done, 1 the run failed, 2 bad arguments, config, data, weights or run folder.
 
 Quick small-VGG demo (minutes on CPU):
   deno task cifar10 --config pipelines/cifar10_small.yaml \\
@@ -87,84 +95,6 @@ function stamp(): string {
   }${p(d.getSeconds())}`;
 }
 
-type Flags = ReturnType<typeof parse>["values"];
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      help: { type: "boolean", short: "h" },
-      config: { type: "string" },
-      data: { type: "string" },
-      model: { type: "string" },
-      epochs: { type: "string" },
-      "batch-size": { type: "string" },
-      lr: { type: "string" },
-      backend: { type: "string" },
-      seed: { type: "string" },
-      out: { type: "string" },
-      "limit-train": { type: "string" },
-      "limit-test": { type: "string" },
-      resume: { type: "string" },
-      json: { type: "boolean" },
-    },
-  });
-}
-
-/** Applies flags over a validated config; bad flag values are reported by flag name. */
-function applyFlags(config: PipelineConfig, f: Flags): PipelineConfig {
-  const problems: { key: string; message: string }[] = [];
-  const int = (flag: string, v: string | undefined, min: number): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) {
-      problems.push({ key: `--${flag}`, message: `expected an integer >= ${min}, got "${v}"` });
-      return undefined;
-    }
-    return n;
-  };
-  const c = structuredClone(config) as PipelineConfig & Record<string, never>;
-  const epochs = int("epochs", f.epochs, 1);
-  const batch = int("batch-size", f["batch-size"], 1);
-  const seed = int("seed", f.seed, 0);
-  const lt = int("limit-train", f["limit-train"], 1);
-  const le = int("limit-test", f["limit-test"], 1);
-  if (epochs !== undefined) c.train.epochs = epochs;
-  if (batch !== undefined) c.train.batchSize = batch;
-  if (seed !== undefined) c.train.seed = seed;
-  if (lt !== undefined) c.data.limitTrain = lt;
-  if (le !== undefined) c.data.limitTest = le;
-  if (f.lr !== undefined) {
-    const lr = Number(f.lr);
-    if (!(lr >= 0) || f.lr.trim() === "") {
-      problems.push({ key: "--lr", message: `expected a number >= 0, got "${f.lr}"` });
-    } else c.train.optimizer = { ...c.train.optimizer, lr };
-  }
-  if (f.data !== undefined) c.data.path = f.data;
-  if (f.out !== undefined) c.out = f.out;
-  if (f.backend !== undefined) {
-    if (!(BACKEND_NAMES as readonly string[]).includes(f.backend)) {
-      problems.push({
-        key: "--backend",
-        message: `expected one of ${BACKEND_NAMES.join(", ")}, got "${f.backend}"`,
-      });
-    } else c.backend = f.backend;
-  }
-  if (f.model !== undefined) {
-    const models = ["vgg11", "vgg13", "vgg16", "vgg19", "small_vgg", "custom"];
-    if (!models.includes(f.model)) {
-      problems.push({
-        key: "--model",
-        message: `expected one of ${models.join(", ")}, got "${f.model}"`,
-      });
-    } else c.model.base = f.model as PipelineConfig["model"]["base"];
-  }
-  if (problems.length) throw new ConfigError("from the command line", problems);
-  return c;
-}
-
 /**
  * Runs the CLI with `args` and returns the exit code: 0 on success, 2 for bad input (flags,
  * config, spec, data or weight files), 1 when a run that started fails (see `GraftError`).
@@ -181,9 +111,9 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
   }
   let flags: Flags;
   try {
-    flags = parse(args).values;
+    flags = parseFlags(args).values;
   } catch (e) {
-    io.stderr(`Invalid arguments: ${(e as Error).message}\nRun with --help for the options.\n`);
+    io.stderr(`Invalid arguments: ${(e as Error).message}: run with --help for the options\n`);
     return 2;
   }
   if (flags.help) {
@@ -192,21 +122,30 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
   }
   try {
     const resume = flags.resume !== undefined;
+    if (resume && (flags.overwrite || flags.out !== undefined)) {
+      throw new ConfigError("from the command line", [{
+        key: flags.overwrite ? "--overwrite" : "--out",
+        message: "cannot be used with --resume (the run folder is the one resumed)",
+      }]);
+    }
     const file = flags.config ?? (resume ? join(flags.resume!, "config.yaml") : DEFAULT_CONFIG);
     let text: string;
     try {
       text = await Deno.readTextFile(file);
     } catch (e) {
       throw new ConfigError(file, [{
-        key: "--config",
-        message: `cannot be read (${(e as Error).message})`,
-      }]);
+        key: resume && flags.config === undefined ? "--resume" : "--config",
+        message: `${file} cannot be read (${(e as Error).message})`,
+      }], "Cannot read the config");
     }
     const { config: fromFile, locator } = parseConfig(text, file);
     const config = applyFlags(fromFile, flags);
     const spec = specFrom(config, flags.model === undefined ? locator : undefined, file);
     const out = resume ? flags.resume! : config.out ?? join("runs", `${config.name}-${stamp()}`);
-    await runPipeline({ ...config, out }, spec, out, resume, {
+    await runPipeline({ ...config, out }, spec, out, {
+      resume,
+      overwrite: flags.overwrite ?? false,
+    }, {
       stdout: io.stdout,
       stderr: io.stderr,
       progress: io.tty,
@@ -214,11 +153,15 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     });
     return 0;
   } catch (e) {
-    if (e instanceof GraftError) {
-      io.stderr(`${e.message}\n`);
-      return e.exitCode;
-    }
-    throw e;
+    const code = exitCodeOf(e);
+    const message = e instanceof Error ? e.message : String(e);
+    io.stderr(
+      isGraftError(e)
+        ? `${message}\n`
+        : `Error: ${message}${flags.debug ? "" : " (run with --debug for the stack trace)"}\n`,
+    );
+    if (flags.debug && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
+    return code;
   }
 }
 

@@ -120,10 +120,26 @@ function json<T>(source: string | null): T | null {
   }
 }
 
+/** Whether process `pid` is gone (known only where /proc lists processes). */
+function processGone(pid: unknown): boolean {
+  if (typeof pid !== "number") return false;
+  try {
+    Deno.statSync("/proc/self");
+  } catch {
+    return false;
+  }
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** The status recorded in `run.json` (written by the pipeline), if any. */
 function recordedStatus(run: Record<string, unknown> | null): RunStatus | null {
   const s = run?.status;
-  if (s === "running" || s === "live") return "live";
+  if (s === "running" || s === "live") return processGone(run?.pid) ? "stopped" : "live";
   if (s === "finished" || s === "completed" || s === "done") return "finished";
   if (s === "failed") return "failed";
   if (s === "stopped" || s === "interrupted" || s === "killed") return "stopped";

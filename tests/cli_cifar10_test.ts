@@ -1,45 +1,8 @@
 import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
-import { main } from "../pipelines/cifar10.ts";
 import { parseConfig, specFrom } from "../pipelines/_config.ts";
 import { cifarMembers, writeArchive } from "./_data_fixtures.ts";
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const code = await main(args, {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    tty: false,
-  });
-  return { code, out, err };
-}
-
-async function writeConfig(text: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "graft-cli-" });
-  await Deno.writeTextFile(`${dir}/config.yaml`, text);
-  return `${dir}/config.yaml`;
-}
-
-// A tiny model for 32×32 CIFAR images: average-pool to 8×8 first, so the CPU backend is quick.
-const TINY = `name: tiny
-model:
-  base: custom
-  inputShape: [32, 32, 3]
-  layers:
-    features:
-      - avgPool2d: { poolSize: 4 }
-      - conv2d: { filters: 4, kernelSize: 3, padding: 1 }
-      - relu
-      - maxPool2d: { poolSize: 2 }
-    classifier:
-      - flatten
-      - dense: { units: 10 }
-train:
-  epochs: 3
-  batchSize: 4
-  optimizer: { type: adam, lr: 0.01 }
-backend: cpu
-`;
+import { cli, TINY, writeConfig } from "./_cli.ts";
 
 Deno.test("--help lists every option", async () => {
   const { code, out } = await cli(["--help"]);
@@ -58,6 +21,10 @@ Deno.test("--help lists every option", async () => {
       "--limit-train",
       "--limit-test",
       "--resume",
+      "--overwrite",
+      "--validation",
+      "--resize",
+      "--debug",
       "--json",
     ]
   ) assert.ok(out.includes(flag), `${flag} missing from --help`);
@@ -86,14 +53,14 @@ Deno.test("an unknown key is an error naming the key and its line", async () => 
   );
   const { code, err } = await cli(["--config", file]);
   assert.equal(code, 2);
-  assert.match(err, /^Invalid config .*config\.yaml: train\.batchsize \(line 17\): unknown key\n$/);
+  assert.match(err, /^Invalid config .*config\.yaml: train\.batchsize \(line 19\): unknown key\n$/);
 });
 
 Deno.test("a wrong type is an error naming the key and its line", async () => {
   const file = await writeConfig(TINY.replace("epochs: 3", 'epochs: "three"'));
   const { code, err } = await cli(["--config", file]);
   assert.equal(code, 2);
-  assert.match(err, /train\.epochs \(line 15\): expected number, received string/);
+  assert.match(err, /train\.epochs \(line 17\): expected number, received string/);
   const bad = await writeConfig(TINY.replace("filters: 4", "filters: -4"));
   const r = await cli(["--config", bad]);
   assert.match(r.err, /model\.layers\.features\[1\]\.conv2d\.filters \(line 8\): too small/);
@@ -134,7 +101,11 @@ Deno.test("missing data fails with a message naming the path", async () => {
     `${file}.run`,
   ]);
   assert.equal(code, 2);
-  assert.match(err, /Cannot read CIFAR-10 data: \/no\/such\/cifar does not exist/);
+  assert.equal(
+    err,
+    "Cannot read CIFAR-10 data: /no/such/cifar does not exist: give a folder, a .tar.gz or a URL\n",
+  );
+  await assert.rejects(Deno.stat(`${file}.run`), Deno.errors.NotFound); // nothing was created
 });
 
 Deno.test("a run writes its folder, prints JSON per epoch, takes flag overrides, and resumes", async () => {
@@ -177,9 +148,13 @@ Deno.test("a run writes its folder, prints JSON per epoch, takes flag overrides,
     "mistakes.json",
     "provenance.json",
     "report.html",
+    "run.json",
     "spec.json",
     "steps.csv",
   ]);
+  const status = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
+  assert.equal(status.status, "finished");
+  assert.equal(status.epoch, 1);
   const resolved = parseYaml(await Deno.readTextFile(`${out}/config.yaml`));
   assert.equal(resolved.train.batchSize, 8);
   assert.equal(resolved.train.seed, 3);
@@ -188,12 +163,18 @@ Deno.test("a run writes its folder, prints JSON per epoch, takes flag overrides,
   assert.equal(resolved.data.path, data);
   const evaluation = JSON.parse(await Deno.readTextFile(`${out}/evaluation.json`));
   assert.equal(evaluation.count, 5);
+  assert.equal(evaluation.split, "test");
   assert.equal(evaluation.confusion.length, 10);
   assert.ok("truck" in evaluation.perClass);
   assert.deepEqual(
     [...Deno.readDirSync(`${out}/checkpoints`)].map((e) => e.name).sort(),
     ["best.safetensors", "last.safetensors"],
   );
+  // After one epoch the best checkpoint is the last one: one file, two names.
+  const [best, last] = ["best", "last"].map((n) =>
+    Deno.statSync(`${out}/checkpoints/${n}.safetensors`)
+  );
+  assert.equal(best!.ino, last!.ino);
 
   const second = await cli(["--resume", out, "--epochs", "2", "--json"]);
   assert.equal(second.code, 0, second.err);

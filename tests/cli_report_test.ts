@@ -46,6 +46,8 @@ model:
     classifier:
       - flatten
       - dense: { units: 10 }
+data:
+  validation: 200
 train:
   epochs: 2
   batchSize: 32

@@ -145,3 +145,37 @@ Deno.test("limits reach across batch files of any size, in folders and archives"
     assert.deepEqual(Array.from(some.train.labels.subarray(8)), [3, 4]); // from data_batch_3
   }
 });
+
+Deno.test("a bad archive from a URL is checked before caching: nothing cached, the URL named", async () => {
+  const members = cifarMembers(2, 2);
+  members[1] = { name: "cifar-10-batches-bin/data_batch_1.bin", body: records([1, 11]) };
+  const bad = await gzip(tar(members));
+  const good = await gzip(tar(cifarMembers(2, 2)));
+  const cacheDir = await Deno.makeTempDir();
+  let body = bad;
+  const fakeFetch = (() => Promise.resolve(new Response(body as BlobPart))) as typeof fetch;
+  const url = "https://example.com/cifar.tar.gz";
+  await assert.rejects(
+    loadCifar10({ data: url, cacheDir, fetch: fakeFetch }),
+    /^DataError: Cannot download CIFAR-10: https:\/\/example\.com\/cifar\.tar\.gz is not a CIFAR-10 binary archive, so nothing was cached \(.*has label 11/,
+  );
+  const [dir] = [...Deno.readDirSync(cacheDir)];
+  assert.deepEqual([...Deno.readDirSync(`${cacheDir}/${dir!.name}`)], []);
+  body = good;
+  assert.equal((await loadCifar10({ data: url, cacheDir, fetch: fakeFetch })).train.size, 10);
+});
+
+Deno.test("a bad cached copy is named, with the folder to delete", async () => {
+  const cacheDir = await Deno.makeTempDir();
+  const url = "https://example.com/c.tar.gz";
+  const good = await gzip(tar(cifarMembers(2, 2)));
+  const fakeFetch = (() => Promise.resolve(new Response(good as BlobPart))) as typeof fetch;
+  await loadCifar10({ data: url, cacheDir, fetch: fakeFetch });
+  const [dir] = [...Deno.readDirSync(cacheDir)];
+  const folder = `${cacheDir}/${dir!.name}`;
+  await Deno.writeFile(`${folder}/cifar-10-batches-bin/test_batch.bin`, new Uint8Array(100));
+  await assert.rejects(
+    loadCifar10({ data: url, cacheDir, fetch: fakeFetch }),
+    new RegExp(`is a bad cached copy \\(.*\\): delete ${folder} to download it again`),
+  );
+});

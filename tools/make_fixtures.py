@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Makes Graft's weight-parity fixtures with PyTorch (run: /usr/bin/python3 tools/make_fixtures.py).
 
-A reduced torchvision VGG (narrow cfg, small classifier, 32x32 input so the adaptive pool to 7x7
+VGG: a reduced torchvision VGG (narrow cfg, small classifier, 32x32 input so the adaptive pool to 7x7
 upsamples 4x4 maps), with random weights, with and without BatchNorm (eval mode, non-trivial
 running statistics). Each model is written twice:
 
@@ -12,7 +12,14 @@ running statistics). Each model is written twice:
   channels-last flatten order), with Keras Applications-style names (block1_conv1, fc1, ...).
 
 `vgg_tiny_io.safetensors` holds the input batch (NCHW, as PyTorch takes it) and PyTorch's logits
-for both models. Tests read these files only; they never need PyTorch.
+for both models.
+
+ResNet (see `tools/_resnet_fixtures.py`): reduced-width torchvision ResNets (basic and bottleneck
+blocks with downsample shortcuts, the ImageNet stem and the CIFAR stem) as torchvision-named
+safetensors with non-trivial BatchNorm statistics, a Keras-Applications-`ResNet50`-style HDF5
+file, and `resnet_tiny_io.safetensors` with the inputs and PyTorch's logits.
+
+Tests read these files only; they never need PyTorch.
 """
 import json
 import struct
@@ -24,6 +31,8 @@ import numpy as np
 import torch
 from torch import nn
 from torchvision.models.vgg import VGG, make_layers
+
+from _resnet_fixtures import make_resnet_fixtures
 
 CFG = [8, "M", 16, "M", 16, "M"]
 LAST_CHANNELS = 16
@@ -135,6 +144,7 @@ def main() -> int:
         write_keras_h5(OUT / f"{stem}.h5", model)
         print(f"{stem}: logits[0,:3]={logits[0, :3].tolist()}")
     write_safetensors(OUT / "vgg_tiny_io.safetensors", io, {"torch": torch.__version__})
+    make_resnet_fixtures(OUT, write_safetensors)  # after VGG: VGG's random stream stays
     for p in sorted(OUT.iterdir()):
         print(f"{p.name}: {p.stat().st_size} bytes")
     return 0

@@ -2,7 +2,7 @@
 synthetic CIFAR-sized batches and prints one JSON line (images/s, peak RSS).
 
 Usage: python3 torch_bench.py MODEL BATCH STEPS WARMUP THREADS
-MODEL: cifar_vgg16 | cifar_vgg16_bn | seed_recipe | small_cnn
+MODEL: cifar_vgg16 | cifar_vgg16_bn | seed_recipe | small_cnn | cifar_resnet18
 """
 import json
 import resource
@@ -44,6 +44,14 @@ def small_cnn():
     )
 
 
+def cifar_resnet18():
+    # torchvision resnet18, 10 classes, with the CIFAR stem: 3x3 stride-1 conv1, no max pool.
+    model = torchvision.models.resnet18(weights=None, num_classes=10)
+    model.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
+    model.maxpool = nn.Identity()
+    return model
+
+
 def main():
     name, batch, steps, warmup, threads = sys.argv[1], *map(int, sys.argv[2:6])
     default_threads = torch.get_num_threads()
@@ -54,6 +62,7 @@ def main():
         "cifar_vgg16_bn": cifar_vgg16_bn,
         "seed_recipe": seed_recipe,
         "small_cnn": small_cnn,
+        "cifar_resnet18": cifar_resnet18,
     }[name]()
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]

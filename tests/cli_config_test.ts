@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { cli, TINY, writeConfig } from "./_cli.ts";
+import { cifarMembers, writeArchive } from "./_data_fixtures.ts";
+
+Deno.test("an empty config is refused: a config must name a model", async () => {
+  const file = await writeConfig("");
+  const { code, err } = await cli(["--config", file]);
+  assert.equal(code, 2);
+  assert.match(
+    err,
+    /model: missing: a config must name a model, e\.g\. model: \{ base: vgg16 \}\n$/,
+  );
+  const noBase = await cli(["--config", await writeConfig("model:\n  batchNorm: true\n")]);
+  assert.match(noBase.err, /model\.base \(line 2\): missing: name the base model \(vgg11, /);
+});
+
+Deno.test("a config with two typos in different sections reports both, with their lines", async () => {
+  const file = await writeConfig(`model:
+  base: vgg11
+  edits:
+    - replaceHead: 10
+    - drop: clasifier.2
+train:
+  batchsize: 8
+`);
+  const { code, err } = await cli(["--config", file]);
+  assert.equal(code, 2);
+  assert.match(err, /\(2 problems\)/);
+  assert.match(err, /train\.batchsize \(line 7\): unknown key/);
+  assert.match(err, /model\.edits\[1\]\.drop \(line 5\): .*clasifier\.2/);
+});
+
+Deno.test("--model on a custom base is an error, not a silent swap", async () => {
+  const file = await writeConfig(TINY);
+  const { code, err } = await cli(["--config", file, "--model", "vgg11"]);
+  assert.equal(code, 2);
+  assert.match(err, /^Invalid arguments: --model: the config's base is custom/);
+});
+
+Deno.test("a head that does not match the 10 classes is an error before anything runs", async () => {
+  const data = await writeArchive(cifarMembers(8, 6));
+  const file = await writeConfig("model:\n  base: vgg11\nbackend: cpu\n");
+  const out = `${file}.run`;
+  const { code, err } = await cli(["--config", file, "--data", data, "--out", out]);
+  assert.equal(code, 2);
+  assert.equal(
+    err,
+    "Cannot train this config: model: the model's head gives 1000 outputs but CIFAR-10 has 10 " +
+      'classes: add "- replaceHead: 10" to model.edits (or set model.classes: 10)\n',
+  );
+  await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+});
+
+Deno.test("--model names the run folder after the model trained", async () => {
+  const { applyFlags, parseFlags } = await import("../pipelines/_flags.ts");
+  const { parseConfig } = await import("../pipelines/_config.ts");
+  const text = await Deno.readTextFile(new URL("../pipelines/cifar10.yaml", import.meta.url));
+  const { config } = parseConfig(text, "cifar10.yaml");
+  const c = applyFlags(config, parseFlags(["--model", "vgg11"]).values);
+  assert.equal(c.model.base, "vgg11");
+  assert.equal(c.name, "cifar10_vgg11");
+});
+
+Deno.test("data.resize sets the model's input size, and a contradicting inputShape is an error", async () => {
+  const { parseConfig, specFrom } = await import("../pipelines/_config.ts");
+  const { config } = parseConfig("model:\n  base: vgg11\ndata:\n  resize: 64\n", "r.yaml");
+  assert.deepEqual(specFrom(config, undefined, "r.yaml").inputShape, [64, 64, 3]);
+  const bad = await writeConfig(
+    TINY.replace("  validation: 10\n", "  validation: 10\n  resize: 48\n"),
+  );
+  const { code, err } = await cli(["--config", bad]);
+  assert.equal(code, 2);
+  assert.match(
+    err,
+    /model\.inputShape \(line 4\): is \[32,32,3\] but data\.resize makes the images 48×48/,
+  );
+});
+
+Deno.test("an unexpected error prints one line, and its stack only with --debug", async () => {
+  const data = await writeArchive(cifarMembers(8, 6));
+  const file = await writeConfig(TINY);
+  // A file where the run folder should go: the folder cannot be created.
+  const blocker = `${file}.blocker`;
+  await Deno.writeTextFile(blocker, "");
+  const plain = await cli(["--config", file, "--data", data, "--out", `${blocker}/run`]);
+  assert.notEqual(plain.code, 0);
+  assert.equal(
+    plain.err.trim().split("\n").filter((l) => !l.startsWith("Backend ") && !l.startsWith("Data "))
+      .length,
+    1,
+    plain.err,
+  );
+  assert.doesNotMatch(plain.err, /\n\s+at /);
+  const debug = await cli(["--config", file, "--data", data, "--out", `${blocker}/run`, "--debug"]);
+  assert.match(debug.err, /\n\s+at /);
+});
