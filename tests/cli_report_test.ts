@@ -286,6 +286,11 @@ test("evaluate prints top-1, top-5, per-class accuracy and the confusion matrix,
     again.err,
     /^Not overwriting .*evaluation-test\.json: give --force to replace it\n$/,
   );
+  const val = await cli(["evaluate", runA, "--split", "validation", "--limit", "40"]);
+  assert.equal(val.code, 0, val.err);
+  assert.match(val.out, /^validation: 40 images, /);
+  const held = JSON.parse(await Deno.readTextFile(join(runA, "evaluation-validation.json")));
+  assert.equal(held.split, "validation");
   const bad = await cli(["evaluate", runA, "--split", "train"]);
   assert.equal(bad.code, 2);
   assert.equal(bad.err, 'Invalid --split: expected test or validation, got "train"\n');
