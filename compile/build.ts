@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { fillNormal } from "./_random.ts";
-import type { Json, Shape, Spec, SpecNode } from "../dsl/mod.ts";
+import type { Inputs, Spec } from "../dsl/mod.ts";
 import { ensureBackendSync } from "../backends/mod.ts";
-import { AdaptiveAvgPool2D, FreezableBatchNorm, ReseedingDropout } from "./_layers.ts";
+import { tfjsOp } from "./_tfjs_ops.ts";
 
 /** Options of {@linkcode build}. */
 export interface BuildOptions {
@@ -16,12 +16,6 @@ export interface BuildOptions {
   readonly freshWeights?: boolean;
 }
 
-type Config = { readonly [key: string]: Json };
-
-function pair(v: Json | undefined): [number, number] {
-  return Array.isArray(v) ? [Number(v[0]), Number(v[1])] : [Number(v), Number(v)];
-}
-
 /** A 31-bit seed per layer from the build seed and the path (FNV-1a). */
 function layerSeed(seed: number, path: string): number {
   let h = 0x811c9dc5 ^ seed;
@@ -29,96 +23,10 @@ function layerSeed(seed: number, path: string): number {
   return (h >>> 1) % 2147483647;
 }
 
-/** TensorFlow.js padding for a config, and explicit zero padding when it needs some. */
-function padding(config: Config): { mode: "same" | "valid"; pad?: [number, number] } {
-  const p = config.padding;
-  if (p === "same" || p === "valid" || p === undefined) return { mode: p ?? "valid" };
-  const [ph, pw] = pair(p);
-  const [kh, kw] = pair(config.kernelSize ?? config.poolSize);
-  const [sh, sw] = pair(config.strides);
-  if (ph === 0 && pw === 0) return { mode: "valid" };
-  if (sh === 1 && sw === 1 && kh === 2 * ph + 1 && kw === 2 * pw + 1) return { mode: "same" };
-  return { mode: "valid", pad: [ph, pw] };
-}
-
-function makeLayers(node: SpecNode, input: Shape, seed: number): tfl.layers.Layer[] {
-  const name = node.path;
-  const c = node.config;
-  const zeros = tfl.initializers.zeros();
-  const pre: tfl.layers.Layer[] = [];
-  const pad = (p: { pad?: [number, number] }) => {
-    if (p.pad) pre.push(tfl.layers.zeroPadding2d({ padding: p.pad, name: `${name}.pad` }));
-  };
-  switch (node.op) {
-    case "conv2d": {
-      const p = padding(c);
-      pad(p);
-      return [
-        ...pre,
-        tfl.layers.conv2d({
-          name,
-          filters: Number(c.filters),
-          kernelSize: pair(c.kernelSize),
-          strides: pair(c.strides),
-          padding: p.mode,
-          useBias: c.useBias !== false,
-          kernelInitializer: zeros, // drawn in initialise()
-          biasInitializer: zeros,
-        }),
-      ];
-    }
-    case "dense":
-      return [tfl.layers.dense({
-        name,
-        units: Number(c.units),
-        useBias: c.useBias !== false,
-        kernelInitializer: zeros, // drawn in initialise()
-        biasInitializer: zeros,
-      })];
-    case "relu":
-      return [tfl.layers.reLU({ name })];
-    case "dropout":
-      return [new ReseedingDropout({ name, rate: Number(c.rate), seed: layerSeed(seed, name) })];
-    case "maxPool2d":
-    case "avgPool2d": {
-      const p = padding(c);
-      pad(p);
-      const args = { name, poolSize: pair(c.poolSize), strides: pair(c.strides), padding: p.mode };
-      return [
-        ...pre,
-        node.op === "maxPool2d" ? tfl.layers.maxPooling2d(args) : tfl.layers.averagePooling2d(args),
-      ];
-    }
-    case "adaptiveAvgPool2d":
-      return [new AdaptiveAvgPool2D({ name, outputSize: pair(c.outputSize) })];
-    case "globalAvgPool2d":
-      return [tfl.layers.globalAveragePooling2d({ name })];
-    case "flatten":
-      return [tfl.layers.flatten({ name })];
-    case "batchNorm":
-      return [
-        new FreezableBatchNorm({
-          name,
-          axis: input.length === 3 ? 3 : 1,
-          epsilon: Number(c.epsilon),
-          momentum: 1 - Number(c.momentum),
-        }),
-      ];
-  }
-}
-
-/** Standard deviation of torchvision's initial kernel for a node, or 0 for none. */
-function initialStddev(node: SpecNode): number {
-  if (node.op === "dense") return 0.01;
-  if (node.op !== "conv2d") return 0;
-  const [kh, kw] = pair(node.config.kernelSize);
-  return Math.sqrt(2 / (kh * kw * Number(node.config.filters))); // kaiming normal, fan_out
-}
-
 /** Draws every kernel from its own seeded stream: same seed and path, same values. */
 function initialise(model: tfl.LayersModel, spec: Spec, seed: number): void {
   for (const node of spec.nodes) {
-    const stddev = initialStddev(node);
+    const stddev = tfjsOp(node.op).kernelStd(node.config);
     if (stddev === 0) continue;
     const kernel = model.getLayer(node.path).weights[0]!;
     const size = kernel.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
@@ -163,13 +71,18 @@ export function build(spec: Spec, options: BuildOptions = {}): tfl.LayersModel {
   const input = tfl.input({ shape: inputShape, name: "input" });
   const outputs = new Map<string, tfl.SymbolicTensor>([["input", input]]);
   for (const node of spec.nodes) {
-    let x = outputs.get(node.inputs[0]!)!;
-    const layers = makeLayers(node, shapes.get(node.inputs[0]!)!, seed);
+    const inputs = node.inputs.map((i) => outputs.get(i)!);
+    const layers = tfjsOp(node.op).layers(node.config, {
+      name: node.path,
+      inputs: node.inputs.map((i) => shapes.get(i)!) as unknown as Inputs,
+      seed: layerSeed(seed, node.path),
+    });
+    let x: tfl.SymbolicTensor | tfl.SymbolicTensor[] = inputs.length === 1 ? inputs[0]! : inputs;
     for (const layer of layers) {
       layer.trainable = node.trainable;
       x = layer.apply(x) as tfl.SymbolicTensor;
     }
-    outputs.set(node.path, x);
+    outputs.set(node.path, x as tfl.SymbolicTensor);
   }
   const json = spec.toJSON();
   const model = tfl.model({ inputs: input, outputs: outputs.get(json.output)!, name: spec.name });

@@ -14,3 +14,4 @@
  * @module
  */
 export { build, type BuildOptions } from "./build.ts";
+export { TFJS_OPS, type TfjsContext, type TfjsOp, type TfjsTable } from "./_tfjs_ops.ts";

@@ -1,5 +1,6 @@
 // Nodes of a freshly loaded architecture: groups of layers chained one after the other.
-import type { Layer } from "./layers.ts";
+import type { Layer } from "./ops/table.ts";
+import { placed } from "./_node.ts";
 import { INPUT, type SpecNode } from "./types.ts";
 
 /** One group: its name, its layers, and whether a lone layer takes the bare group name. */
@@ -12,15 +13,7 @@ export function chain(groups: readonly ChainGroup[]): { nodes: SpecNode[]; outpu
   for (const [group, layers, bare] of groups) {
     layers.forEach((layer, i) => {
       const path = bare && layers.length === 1 ? group : `${group}.${i}`;
-      nodes.push({
-        path,
-        op: layer.op,
-        config: layer.config,
-        inputs: [previous],
-        trainable: true,
-        step: 1,
-        origin: 1,
-      });
+      nodes.push(placed(layer, { path, inputs: [previous], trainable: true, step: 1, origin: 1 }));
       previous = path;
     });
   }

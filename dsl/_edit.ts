@@ -1,22 +1,21 @@
-// Pure edits over SpecData: each returns new, deeply frozen data.
+// Pure edits over SpecData: each returns new, deeply frozen data. The spec is a graph: a node may
+// feed several consumers and an op such as `add` may take several inputs.
 import type { Block } from "./block.ts";
 import { type Problem, SpecError } from "./errors.ts";
-import type { Layer } from "./layers.ts";
+import { deepFreeze } from "./_freeze.ts";
+import { nearest as closest } from "./_nearest.ts";
+import { placed } from "./_node.ts";
+import { show } from "./ops/_schema.ts";
+import { isOp, type Layer, opDef, parseOpConfig } from "./ops/table.ts";
 import { groupOf, matcher } from "./pattern.ts";
 import { INPUT, type SpecData, type SpecNode } from "./types.ts";
+
+export { deepFreeze };
 
 /** Where to insert: after or before a path; neither means at the end. */
 export interface Where {
   readonly after?: string;
   readonly before?: string;
-}
-
-export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 function fail(data: SpecData, call: string, path: string, expected: string, received: string) {
@@ -29,36 +28,13 @@ function fail(data: SpecData, call: string, path: string, expected: string, rece
   return new SpecError([problem]);
 }
 
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(
-        prev[j]! + 1,
-        row[j - 1]! + 1,
-        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
 /** The received value, with the closest known path or group when one is near. */
 function nearest(data: SpecData, path: string): string {
   const known = new Set(data.nodes.flatMap((n) => [n.path, groupOf(n.path)]));
   const bare = path.replace(/\.\*$/, "");
-  let best = "";
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = distance(bare, k);
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
+  const best = closest(bare, known);
   const suffix = path.endsWith(".*") ? ".*" : "";
-  return bestDistance <= Math.max(2, Math.floor(bare.length / 4))
-    ? `"${path}" (did you mean "${best}${suffix}"?)`
-    : `"${path}"`;
+  return best !== undefined ? `"${path}" (did you mean "${best}${suffix}"?)` : `"${path}"`;
 }
 
 function find(data: SpecData, call: string, path: string): SpecNode {
@@ -79,60 +55,118 @@ function next(data: SpecData, call: string, nodes: readonly SpecNode[], output =
   });
 }
 
-function rewire(node: SpecNode, from: string, to: readonly string[], step: number): SpecNode {
+function rewire(node: SpecNode, from: string, to: string, step: number): SpecNode {
   if (!node.inputs.includes(from)) return node;
-  return { ...node, inputs: node.inputs.flatMap((i) => (i === from ? to : [i])), step };
+  return { ...node, inputs: node.inputs.map((i) => (i === from ? to : i)), step };
 }
 
+/** The paths of the nodes that take `path` as an input. */
+function consumersOf(nodes: readonly SpecNode[], path: string): string[] {
+  return nodes.filter((n) => n.inputs.includes(path)).map((n) => n.path);
+}
+
+/** The next index of a group: one past every index its paths (and retired paths) used. */
 function freeIndex(data: SpecData, group: string): number {
   let max = -1;
   for (const p of [...data.nodes.map((n) => n.path), ...data.retired]) {
-    if (groupOf(p) !== group) continue;
-    const n = Number(p.slice(group.length + 1));
-    if (p.length > group.length && Number.isInteger(n)) max = Math.max(max, n);
+    if (groupOf(p) !== group || p.length === group.length) continue;
+    const n = Number(p.slice(group.length + 1).split(".")[0]);
+    if (Number.isInteger(n)) max = Math.max(max, n);
   }
   return max + 1;
 }
 
+/** `what` as a checked layer; anything else (`{}`, a typo'd op, a bad config) is an error. */
+function checkedLayer(data: SpecData, call: string, what: unknown, at: string): Layer {
+  const l = what as { kind?: unknown; op?: unknown; config?: unknown } | null;
+  if (l === null || typeof l !== "object" || l.kind !== "layer") {
+    throw fail(
+      data,
+      call,
+      at,
+      "a layer such as conv2d(64, 3) or a block(name, layers)",
+      show(what),
+    );
+  }
+  if (typeof l.op !== "string" || !isOp(l.op)) {
+    throw fail(data, call, `${at} op`, "an op of the layer catalogue", show(l.op));
+  }
+  const r = parseOpConfig(l.op, l.config);
+  if (!r.ok) {
+    throw new SpecError(r.issues.map((i) => ({
+      step: `step ${data.steps.length + 1} ${call}`,
+      path: `${at} (${l.op}) config${i.key ? ` key "${i.key}"` : ""}`,
+      expected: i.expected,
+      received: i.received,
+    })));
+  }
+  return { kind: "layer", op: l.op, config: r.config } as Layer;
+}
+
+function oneInput(data: SpecData, call: string, layer: Layer, at: string): void {
+  if (opDef(layer.op).inputs !== "one") {
+    throw fail(
+      data,
+      call,
+      at,
+      "a layer with one input (insert() places layers on one edge)",
+      `${layer.op}, which joins several inputs: wire it with graph()`,
+    );
+  }
+}
+
 /** Inserts a layer or a block after/before a path, or at the end. */
-export function insert(data: SpecData, what: Layer | Block, where: Where, call: string): SpecData {
+export function insert(data: SpecData, what: unknown, where: Where, call: string): SpecData {
   const step = data.steps.length + 1;
   if (where.after !== undefined && where.before !== undefined) {
     throw fail(data, call, where.after, "one of after or before", "both");
   }
   const anchor = where.before ?? where.after ?? data.output;
   const anchorNode = find(data, call, anchor);
+  const w = what as Partial<Block> | null;
   let paths: string[];
-  if (what.kind === "block") {
-    if (data.nodes.some((n) => groupOf(n.path) === what.name) || what.name === INPUT) {
-      throw fail(data, call, what.name, "a new group name", `"${what.name}", already in use`);
+  let layers: Layer[];
+  if (w !== null && typeof w === "object" && w.kind === "block") {
+    const block = w as Block;
+    if (data.nodes.some((n) => groupOf(n.path) === block.name) || block.name === INPUT) {
+      throw fail(data, call, block.name, "a new group name", `"${block.name}", already in use`);
     }
-    paths = what.layers.map((_, i) => `${what.name}.${i}`);
+    paths = block.layers.map((_, i) => `${block.name}.${i}`);
+    layers = block.layers.map((l, i) => checkedLayer(data, call, l, paths[i]!));
   } else {
-    paths = [`${groupOf(anchor)}.${freeIndex(data, groupOf(anchor))}`];
+    const group = groupOf(anchor);
+    paths = [`${group}.${freeIndex(data, group)}`];
+    layers = [checkedLayer(data, call, what, paths[0]!)];
   }
-  const layers = what.kind === "block" ? what.layers : [what];
+  layers.forEach((l, i) => oneInput(data, call, l, paths[i]!));
   const last = paths[paths.length - 1]!;
   const before = where.before !== undefined;
   if (before && anchorNode.inputs.length !== 1) {
-    throw fail(data, call, anchor, "a node with one input", `${anchorNode.inputs.length} inputs`);
+    throw fail(
+      data,
+      call,
+      anchor,
+      "a node with one input (say after: which input the layer goes after)",
+      `${anchorNode.inputs.length} inputs (${anchorNode.inputs.join(", ")})`,
+    );
   }
   const firstInputs = before ? anchorNode.inputs : [anchor];
-  const added: SpecNode[] = layers.map((l, i) => ({
-    path: paths[i]!,
-    op: l.op,
-    config: l.config,
-    inputs: i === 0 ? firstInputs : [paths[i - 1]!],
-    trainable: true,
-    step,
-    origin: step,
-  }));
+  const added = layers.map((l, i) =>
+    placed(l, {
+      path: paths[i]!,
+      inputs: i === 0 ? firstInputs : [paths[i - 1]!],
+      trainable: true,
+      step,
+      origin: step,
+    })
+  );
   const nodes: SpecNode[] = [];
   for (const n of data.nodes) {
     if (before && n.path === anchor) {
       nodes.push(...added, { ...n, inputs: [last], step });
     } else if (!before) {
-      nodes.push(rewire(n, anchor, [last], step));
+      // After a node: every consumer of the anchor now takes the inserted layers' output.
+      nodes.push(rewire(n, anchor, last, step));
       if (n.path === anchor) nodes.push(...added);
     } else {
       nodes.push(n);
@@ -141,23 +175,85 @@ export function insert(data: SpecData, what: Layer | Block, where: Where, call: 
   return next(data, call, nodes, !before && data.output === anchor ? last : data.output);
 }
 
-/** Drops a path, or every path of a group, wiring consumers to what fed it. */
-export function drop(data: SpecData, target: string, call: string): SpecData {
+/** The connected parts of a set of paths, each in node order. */
+function parts(nodes: readonly SpecNode[], doomed: ReadonlySet<string>): string[][] {
+  const parent = new Map<string, string>([...doomed].map((p) => [p, p]));
+  const root = (p: string): string => {
+    while (parent.get(p) !== p) p = parent.get(p)!;
+    return p;
+  };
+  for (const n of nodes) {
+    if (!doomed.has(n.path)) continue;
+    for (const i of n.inputs) if (doomed.has(i)) parent.set(root(i), root(n.path));
+  }
+  const groups = new Map<string, string[]>();
+  for (const n of nodes) {
+    if (!doomed.has(n.path)) continue;
+    const r = root(n.path);
+    groups.set(r, [...(groups.get(r) ?? []), n.path]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Drops a path, or every path of a group. Each connected part dropped must have one input and
+ * one output that feeds at most one node; that node is wired to the part's input.
+ */
+export function drop(data: SpecData, target: unknown, call: string): SpecData {
+  if (typeof target !== "string" || target === "") {
+    throw fail(data, call, show(target), "a path, a group or a head index", show(target));
+  }
   const step = data.steps.length + 1;
   const match = matcher(target);
   const doomed = data.nodes.filter((n) => match(n.path));
   if (doomed.length === 0) find(data, call, target);
   let nodes = data.nodes;
   let output = data.output;
-  for (const { path } of doomed) {
-    const node = nodes.find((n) => n.path === path)!;
-    if (node.inputs.length !== 1) {
-      throw fail(data, call, node.path, "a node with one input", `${node.inputs.length} inputs`);
+  for (const part of parts(data.nodes, new Set(doomed.map((n) => n.path)))) {
+    const inside = new Set(part);
+    const members = nodes.filter((n) => inside.has(n.path));
+    const entries = [...new Set(members.flatMap((n) => n.inputs.filter((i) => !inside.has(i))))];
+    const name = part.length === 1 ? part[0]! : target;
+    if (entries.length !== 1) {
+      const single = part.length === 1 ? ` (${members[0]!.op} joins its inputs)` : "";
+      throw fail(
+        data,
+        call,
+        name,
+        "a part with one input, so that what it fed can take that input instead",
+        `${entries.length} inputs${single}: ${entries.join(", ")}`,
+      );
     }
-    nodes = nodes.filter((n) => n.path !== path).map((n) =>
-      rewire(n, node.path, node.inputs, step)
+    const entry = entries[0]!;
+    const exits = part.filter((p) =>
+      p === output || nodes.some((n) => !inside.has(n.path) && n.inputs.includes(p))
     );
-    if (output === node.path) output = node.inputs[0]!;
+    if (exits.length > 1) {
+      throw fail(
+        data,
+        call,
+        name,
+        "a part with one output",
+        `${exits.length}: ${exits.join(", ")}`,
+      );
+    }
+    const exit = exits[0];
+    if (exit !== undefined) {
+      const consumers = consumersOf(nodes, exit).filter((c) => !inside.has(c));
+      if (consumers.length > 1) {
+        throw fail(
+          data,
+          call,
+          name,
+          "a node that feeds one other node: dropping a branch point would join its input " +
+            "straight to every branch; drop or replace the branches instead",
+          `${exit} feeds ${consumers.length} nodes: ${consumers.join(", ")}`,
+        );
+      }
+      nodes = nodes.map((n) => (inside.has(n.path) ? n : rewire(n, exit, entry, step)));
+      if (output === exit) output = entry;
+    }
+    nodes = nodes.filter((n) => !inside.has(n.path));
   }
   if (output === INPUT) throw fail(data, call, target, "at least one layer left", "none");
   const retired = [...data.retired, ...doomed.map((n) => n.path)];
@@ -165,19 +261,30 @@ export function drop(data: SpecData, target: string, call: string): SpecData {
 }
 
 /** Replaces the layer at a path, keeping its path and inputs. */
-export function replace(data: SpecData, path: string, layer: Layer, call: string): SpecData {
-  find(data, call, path);
+export function replace(data: SpecData, path: string, what: unknown, call: string): SpecData {
+  const old = find(data, call, path);
+  const layer = checkedLayer(data, call, what, path);
+  const many = opDef(layer.op).inputs === "many";
+  if (many !== (opDef(old.op).inputs === "many")) {
+    throw fail(
+      data,
+      call,
+      path,
+      `a layer taking ${
+        old.inputs.length === 1 ? "one input" : "several inputs"
+      }, as ${old.op} did`,
+      `${layer.op}, which takes ${many ? "several inputs" : "one"}`,
+    );
+  }
   const step = data.steps.length + 1;
   const nodes = data.nodes.map((n) =>
-    n.path === path
-      ? { ...n, op: layer.op, config: layer.config, trainable: true, step, origin: step }
-      : n
+    n.path === path ? placed(layer, { ...n, trainable: true, step, origin: step }) : n
   );
   return next(data, call, nodes);
 }
 
 /** Replaces the last dense layer of the head group. */
-export function replaceHead(data: SpecData, layer: Layer, call: string): SpecData {
+export function replaceHead(data: SpecData, layer: unknown, call: string): SpecData {
   const heads = data.nodes.filter((n) => groupOf(n.path) === data.head && n.op === "dense");
   const head = heads[heads.length - 1];
   if (!head) {
@@ -189,10 +296,13 @@ export function replaceHead(data: SpecData, layer: Layer, call: string): SpecDat
 /** Sets `trainable` on every node a pattern matches; a pattern matching nothing is an error. */
 export function setTrainable(
   data: SpecData,
-  pattern: string,
+  pattern: unknown,
   trainable: boolean,
   call: string,
 ): SpecData {
+  if (typeof pattern !== "string" || pattern === "") {
+    throw fail(data, call, show(pattern), "a path, a group or a pattern", show(pattern));
+  }
   const match = matcher(pattern);
   if (!data.nodes.some((n) => match(n.path))) {
     throw fail(data, call, pattern, "a pattern matching at least one path", nearest(data, pattern));

@@ -1,4 +1,5 @@
-import type { Layer } from "./layers.ts";
+import { SpecError } from "./errors.ts";
+import type { Layer } from "./ops/table.ts";
 
 /**
  * A named composite of layers, a user-defined module: inserted as its own group, its layers at
@@ -33,12 +34,20 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function block<N extends string>(name: N, layers: readonly Layer[]): Block<N> {
   if (!NAME.test(name)) {
-    throw new RangeError(
-      `Invalid block name: expected an identifier such as custom_layer, received "${name}"`,
-    );
+    throw new SpecError([{
+      step: `block(${JSON.stringify(name)})`,
+      path: "name",
+      expected: "an identifier such as custom_layer",
+      received: JSON.stringify(name),
+    }]);
   }
   if (layers.length === 0) {
-    throw new RangeError(`Invalid block ${name}: expected at least one layer, received none`);
+    throw new SpecError([{
+      step: `block(${JSON.stringify(name)})`,
+      path: "layers",
+      expected: "at least one layer",
+      received: "none",
+    }]);
   }
   return Object.freeze({ kind: "block", name, layers: Object.freeze([...layers]) });
 }

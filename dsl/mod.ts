@@ -20,7 +20,7 @@
  */
 export * from "./types.ts";
 export * from "./errors.ts";
-export * from "./layers.ts";
+export * from "./ops/mod.ts";
 export * from "./block.ts";
 export * from "./pattern.ts";
 export * from "./spec.ts";

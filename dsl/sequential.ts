@@ -1,4 +1,4 @@
-import type { Layer } from "./layers.ts";
+import type { Layer } from "./ops/table.ts";
 import { Spec } from "./spec.ts";
 import { chain } from "./_chain.ts";
 import { SpecError } from "./errors.ts";

@@ -1,11 +1,15 @@
 import type { Block } from "./block.ts";
 import * as edit from "./_edit.ts";
-import { inferShapes } from "./_infer.ts";
-import { ShapeError } from "./errors.ts";
-import { dense, type Layer } from "./layers.ts";
+import { type Inference, inferShapes } from "./_infer.ts";
+import { ShapeError, SpecError } from "./errors.ts";
+import { dense } from "./ops/dense.ts";
+import { show } from "./ops/_schema.ts";
+import type { Layer } from "./ops/table.ts";
 import type { Pattern } from "./pattern.ts";
+import type { Shape } from "./shape.ts";
 import { Summary } from "./summary.ts";
-import type { Shape, SpecData, SpecNode } from "./types.ts";
+import type { SpecData, SpecNode } from "./types.ts";
+import { validateSpec } from "./_validate.ts";
 
 /**
  * Where `insert()` places a layer: after or before a known path; neither means at the end.
@@ -24,8 +28,38 @@ export type InsertAt<P extends string> =
 function arg(v: unknown): string {
   if (typeof v === "string") return v;
   if (typeof v === "number") return String(v);
-  const l = v as Layer | Block;
-  return l.kind === "block" ? l.name : `${l.op}${JSON.stringify(l.config)}`;
+  const l = v as Partial<Layer> | Partial<Block> | null;
+  if (l?.kind === "block" && typeof l.name === "string") return l.name;
+  if (l?.kind === "layer" && typeof l.op === "string") return `${l.op}${show(l.config)}`;
+  return show(v);
+}
+
+// Specs are immutable: each one's validation and shapes are computed once.
+const analyses = new WeakMap<SpecData, Inference>();
+
+/** The shapes of valid data; a `SpecError` for data that is not a spec, a `ShapeError` for misfits. */
+function analyse(data: SpecData): Inference {
+  let a = analyses.get(data);
+  if (!a) {
+    const v = validateSpec(data);
+    if (!v.ok) throw new SpecError(v.problems);
+    a = inferShapes(data);
+    analyses.set(data, a);
+  }
+  if (a.problems.length) throw new ShapeError(a.problems);
+  return a;
+}
+
+/** A `units`-way dense head; a bad count is an error of the edit step. */
+function headLayer(data: SpecData, units: number, call: string): Layer {
+  try {
+    return dense(units);
+  } catch (e) {
+    if (!(e instanceof SpecError)) throw e;
+    throw new SpecError(
+      e.problems.map((p) => ({ ...p, step: `step ${data.steps.length + 1} ${call}` })),
+    );
+  }
 }
 
 /**
@@ -86,8 +120,9 @@ export class Spec<P extends string = string, G extends string = string> {
    * layer or the given layer, at the same path.
    */
   replaceHead(head: number | Layer): Spec<P, G> {
-    const layer = typeof head === "number" ? dense(head) : head;
-    return new Spec(edit.replaceHead(this.#data, layer, `replaceHead(${arg(head)})`));
+    const call = `replaceHead(${arg(head)})`;
+    const layer = typeof head === "number" ? headLayer(this.#data, head, call) : head;
+    return new Spec(edit.replaceHead(this.#data, layer, call));
   }
 
   /** Inserts a block as its own group (paths `name.0`, `name.1`, ...), at the end by default. */
@@ -98,6 +133,7 @@ export class Spec<P extends string = string, G extends string = string> {
   /** Inserts one layer in the anchor's group at the next unused index, at the end by default. */
   insert(what: Layer, at?: InsertAt<P>): Spec<P | `${G}.${number}`, G>;
   insert(what: Layer | Block, at: InsertAt<P> = {}): Spec<string, string> {
+    at = (at ?? {}) as InsertAt<P>;
     const where: edit.Where = {
       ...(at.after !== undefined ? { after: at.after } : {}),
       ...(at.before !== undefined ? { before: at.before } : {}),
@@ -118,7 +154,9 @@ export class Spec<P extends string = string, G extends string = string> {
   /** Removes a path, or every path of a group; the dropped paths leave the known paths. */
   drop<X extends P | G>(target: X): Spec<Exclude<P, X | `${X}.${string}`>, G>;
   drop(target: string | number): Spec<string, G> {
-    const path = typeof target === "number" ? `${this.#data.head}.${target}` : target;
+    const path = typeof target === "number" && Number.isInteger(target) && target >= 0
+      ? `${this.#data.head}.${target}`
+      : target;
     return new Spec(edit.drop(this.#data, path, `drop(${arg(target)})`));
   }
 
@@ -142,20 +180,18 @@ export class Spec<P extends string = string, G extends string = string> {
    * layer whose input does not fit, each with the edit step that caused it; returns the spec.
    */
   check(): this {
-    const { problems } = inferShapes(this.#data);
-    if (problems.length) throw new ShapeError(problems);
+    analyse(this.#data);
     return this;
   }
 
   /** Output shape of every node (and of `input`); throws {@linkcode ShapeError} on problems. */
   shapes(): ReadonlyMap<string, Shape> {
-    const { shapes, problems } = inferShapes(this.#data);
-    if (problems.length) throw new ShapeError(problems);
-    return shapes;
+    return analyse(this.#data).shapes;
   }
 
   /** The layer table with parameter totals; print it or read its fields. */
   summary(): Summary {
+    analyse(this.#data);
     return new Summary(this.#data);
   }
 

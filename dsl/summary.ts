@@ -1,7 +1,9 @@
-import { count, describeLayer, formatShape } from "./_ops.ts";
 import { inferShapes } from "./_infer.ts";
 import { ShapeError } from "./errors.ts";
-import type { Shape, SpecData } from "./types.ts";
+import type { Inputs } from "./ops/_def.ts";
+import { opDef } from "./ops/table.ts";
+import { formatShape, type Shape } from "./shape.ts";
+import type { SpecData } from "./types.ts";
 
 /**
  * One row of a {@linkcode Summary}.
@@ -63,11 +65,11 @@ export class Summary {
     const { shapes, problems } = inferShapes(data);
     if (problems.length) throw new ShapeError(problems);
     const rows: SummaryRow[] = data.nodes.map((n) => {
-      const input = shapes.get(n.inputs[0]!)!;
-      const c = count(n.op, n.config, input);
+      const def = opDef(n.op);
+      const c = def.count(n.config, n.inputs.map((i) => shapes.get(i)!) as unknown as Inputs);
       return {
         path: n.path,
-        layer: describeLayer(n.op, n.config),
+        layer: def.describe(n.config),
         outputShape: shapes.get(n.path)!,
         params: c.params,
         buffers: c.buffers,

@@ -1,3 +1,5 @@
+import type { Op, OpConfig } from "./ops/table.ts";
+
 /** A JSON value, as stored in a node's config. */
 export type Json =
   | null
@@ -7,30 +9,14 @@ export type Json =
   | readonly Json[]
   | { readonly [key: string]: Json };
 
-/**
- * A tensor shape without the batch axis, channels last: `[height, width, channels]` for images,
- * `[features]` once flat.
- */
-export type Shape = readonly number[];
-
-/** The operations a node can hold; each has shape inference in the layer catalogue. */
-export type Op =
-  | "conv2d"
-  | "dense"
-  | "relu"
-  | "dropout"
-  | "maxPool2d"
-  | "avgPool2d"
-  | "adaptiveAvgPool2d"
-  | "globalAvgPool2d"
-  | "flatten"
-  | "batchNorm";
+export type { Shape } from "./shape.ts";
 
 /** The path that names the model's input in a node's `inputs`. */
 export const INPUT = "input";
 
 /**
  * One node of a spec: a layer at a stable dotted path, fed by the nodes named in `inputs`.
+ * Narrowing on `op` narrows `config` to that op's config.
  *
  * @example
  * ```ts
@@ -46,14 +32,33 @@ export const INPUT = "input";
  * };
  * ```
  */
-export interface SpecNode {
+export type SpecNode<K extends Op = Op> = K extends Op ? OpNode<K> : never;
+
+/**
+ * A node of op `K`; see {@linkcode SpecNode}.
+ *
+ * @example
+ * ```ts
+ * import type { OpNode } from "@graft/graft/dsl";
+ * const relu: OpNode<"relu"> = {
+ *   path: "features.1",
+ *   op: "relu",
+ *   config: {},
+ *   inputs: ["features.0"],
+ *   trainable: true,
+ *   step: 1,
+ *   origin: 1,
+ * };
+ * ```
+ */
+export interface OpNode<K extends Op> {
   /** Stable dotted path, such as `features.0`; its first segment is the group. */
   readonly path: string;
   /** The layer type. */
-  readonly op: Op;
-  /** The layer's settings, plain JSON. */
-  readonly config: { readonly [key: string]: Json };
-  /** Paths of the nodes feeding this one; `"input"` is the model input. */
+  readonly op: K;
+  /** The layer's settings, as the op's schema normalises them. */
+  readonly config: OpConfig<K>;
+  /** Paths of the nodes feeding this one, in order; `"input"` is the model input. */
   readonly inputs: readonly string[];
   /** Whether the node's parameters are updated in training. */
   readonly trainable: boolean;
@@ -98,7 +103,7 @@ export interface SpecData {
   /** Model name, such as `vgg16`. */
   readonly name: string;
   /** The input's shape without the batch axis. */
-  readonly input: { readonly shape: Shape };
+  readonly input: { readonly shape: readonly number[] };
   /** The group that `replaceHead()` and numeric `drop()` address, such as `classifier`. */
   readonly head: string;
   /** Nodes in topological order. */

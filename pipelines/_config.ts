@@ -2,18 +2,10 @@
 // with the key and its line; then build the spec its model section describes.
 import { type Document, isMap, LineCounter, parseDocument } from "yaml";
 import {
-  adaptiveAvgPool2d,
-  avgPool2d,
-  batchNorm,
   block,
-  conv2d,
-  dense,
-  dropout,
-  flatten,
-  globalAvgPool2d,
+  isOp,
   type Layer,
-  maxPool2d,
-  relu,
+  layer,
   sequential,
   smallVgg,
   type Spec,
@@ -183,39 +175,13 @@ function lineOf(locator: Locator, path: readonly PropertyKey[]): { line?: number
   return line === undefined ? {} : { line };
 }
 
-/** A layer from its YAML form. */
+/** A layer from its YAML form (already checked by the config schema). */
 export function layerFrom(v: unknown): Layer {
-  const [op, o] = typeof v === "string"
-    ? [v, {} as Record<string, never>]
-    : Object.entries(v as Record<string, Record<string, never>>)[0]!;
-  // deno-lint-ignore no-explicit-any
-  const opts = (o ?? {}) as Record<string, any>;
-  const strip = (keys: string[]) =>
-    Object.fromEntries(Object.entries(opts).filter(([k]) => !keys.includes(k)));
-  switch (op) {
-    case "conv2d":
-      return conv2d(opts.filters, opts.kernelSize ?? 3, strip(["filters", "kernelSize"]));
-    case "dense":
-      return dense(opts.units, strip(["units"]));
-    case "relu":
-      return relu();
-    case "dropout":
-      return dropout(opts.rate ?? 0.5);
-    case "maxPool2d":
-      return maxPool2d(opts.poolSize ?? 2, strip(["poolSize"]));
-    case "avgPool2d":
-      return avgPool2d(opts.poolSize ?? 2, strip(["poolSize"]));
-    case "adaptiveAvgPool2d":
-      return adaptiveAvgPool2d(opts.outputSize);
-    case "globalAvgPool2d":
-      return globalAvgPool2d();
-    case "flatten":
-      return flatten();
-    case "batchNorm":
-      return batchNorm(opts);
-    default:
-      throw new Error(`Unknown layer ${op}`);
-  }
+  const [op, options] = typeof v === "string"
+    ? [v, {}]
+    : Object.entries(v as Record<string, unknown>)[0]!;
+  if (!isOp(op)) throw new Error(`Unknown layer ${op}`);
+  return layer(op, options ?? {});
 }
 
 /** The image shape a config's model takes: `model.inputShape`, else 32×32 or `data.resize`. */
@@ -283,7 +249,7 @@ export function specFrom(
       Object.fromEntries(
         Object.entries(m.layers!).map(([g, ls]) => [g, ls.map(layerFrom)]),
       ),
-    ) as unknown as Spec;
+    );
   } else if (m.base === "small_vgg") {
     spec = smallVgg({ inputShape, classes: m.classes ?? 10 });
   } else {
@@ -291,7 +257,7 @@ export function specFrom(
       ...opts,
       batchNorm: m.batchNorm,
       ...(m.weights !== null ? { weights: m.weights } : {}),
-    }) as unknown as Spec;
+    });
   }
   const problems: ConfigProblem[] = [];
   m.edits.forEach((edit, i) => {

@@ -1,78 +1,43 @@
 // The pipeline config's schema (zod): every section strict, so unknown keys are errors.
 import { z } from "zod";
 import { BACKEND_NAMES } from "../backends/mod.ts";
+import { isOp, OP_NAMES, parseOpConfig } from "../dsl/mod.ts";
 
 const int = (min: number) => z.number().int().min(min);
 const pair = z.union([int(1), z.tuple([int(1), int(1)])]);
-const padding = z.union([z.enum(["same", "valid"]), int(0), z.tuple([int(0), int(0)])]);
 
-/** Options of each layer op as written in YAML; ops without options may be written as a string. */
-export const LAYER_OPTIONS: Record<string, z.ZodType> = {
-  conv2d: z.strictObject({
-    filters: int(1),
-    kernelSize: pair.optional(),
-    strides: pair.optional(),
-    padding: padding.optional(),
-    useBias: z.boolean().optional(),
-  }),
-  dense: z.strictObject({ units: int(1), useBias: z.boolean().optional() }),
-  relu: z.strictObject({}),
-  dropout: z.strictObject({ rate: z.number().min(0).max(1).optional() }),
-  maxPool2d: z.strictObject({
-    poolSize: pair.optional(),
-    strides: pair.optional(),
-    padding: padding.optional(),
-  }),
-  avgPool2d: z.strictObject({
-    poolSize: pair.optional(),
-    strides: pair.optional(),
-    padding: padding.optional(),
-  }),
-  adaptiveAvgPool2d: z.strictObject({ outputSize: pair }),
-  globalAvgPool2d: z.strictObject({}),
-  flatten: z.strictObject({}),
-  batchNorm: z.strictObject({
-    epsilon: z.number().positive().optional(),
-    momentum: z.number().min(0).max(1).optional(),
-  }),
-};
-
-/** A layer: `relu` or `{ conv2d: { filters: 32, kernelSize: 3, padding: 1 } }`. */
+/** A layer: `relu` or `{ conv2d: { filters: 32, kernelSize: 3, padding: 1 } }`, checked by the op table. */
 export const layerSchema = z.union([z.string(), z.record(z.string(), z.unknown())]).superRefine(
   (v, ctx) => {
-    const ops = Object.keys(LAYER_OPTIONS).join(", ");
-    if (typeof v === "string") {
-      const schema = LAYER_OPTIONS[v];
-      if (!schema) {
-        ctx.addIssue({ code: "custom", message: `unknown layer "${v}" (layers: ${ops})` });
-      } else if (!schema.safeParse({}).success) {
-        ctx.addIssue({ code: "custom", message: `layer "${v}" needs options: { ${v}: { ... } }` });
-      }
-      return;
-    }
-    const keys = Object.keys(v);
-    if (keys.length !== 1) {
+    const ops = OP_NAMES.join(", ");
+    const [op, options] = typeof v === "string" ? [v, undefined] : Object.entries(v)[0] ?? [];
+    if (typeof v !== "string" && Object.keys(v).length !== 1) {
       ctx.addIssue({
         code: "custom",
-        message: `a layer is one op with its options, got ${keys.length} keys`,
+        message: `a layer is one op with its options, got ${Object.keys(v).length} keys`,
       });
       return;
     }
-    const op = keys[0]!;
-    const schema = LAYER_OPTIONS[op];
-    if (!schema) {
+    if (op === undefined || !isOp(op)) {
       ctx.addIssue({
         code: "custom",
-        path: [op],
+        ...(typeof v === "string" ? {} : { path: [op ?? ""] }),
         message: `unknown layer "${op}" (layers: ${ops})`,
       });
       return;
     }
-    const r = schema.safeParse(v[op] ?? {});
-    if (!r.success) {
-      for (const i of r.error.issues) {
-        ctx.addIssue({ ...i, path: [op, ...i.path] } as Parameters<typeof ctx.addIssue>[0]);
-      }
+    const r = parseOpConfig(op, options ?? {});
+    if (r.ok) return;
+    if (typeof v === "string") {
+      ctx.addIssue({ code: "custom", message: `layer "${v}" needs options: { ${v}: { ... } }` });
+      return;
+    }
+    for (const i of r.issues) {
+      ctx.addIssue({
+        code: "custom",
+        path: [op, ...(i.key ? [i.key] : [])],
+        message: `expected ${i.expected}, received ${i.received}`,
+      });
     }
   },
 );

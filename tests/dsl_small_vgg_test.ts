@@ -21,7 +21,8 @@ Deno.test("smallVgg() takes BatchNorm, dropout and a class count", () => {
   assert.equal(spec.name, "small_vgg_bn");
   assert.equal(spec.nodes.filter((n) => n.op === "batchNorm").length, 5);
   assert.equal(spec.nodes.find((n) => n.op === "dropout")!.config.rate, 0.3);
-  assert.equal(spec.nodes.at(-1)!.config.units, 5);
+  const head = spec.nodes.at(-1)!;
+  assert.equal(head.op === "dense" && head.config.units, 5);
   spec.freeze("features");
   // @ts-expect-error: a small VGG has no group "featurs"
   assert.throws(() => spec.freeze("featurs"));

@@ -1,11 +1,11 @@
 // What the weight loaders need to know about a spec: weighted nodes, edits, flatten shapes.
 import type { SpecData, SpecNode } from "../dsl/types.ts";
+import { OP_NAMES, OPS } from "../dsl/ops/table.ts";
 
-/** Ops whose nodes own weights. */
-export const WEIGHTED_OPS: ReadonlySet<string> = new Set(["conv2d", "dense", "batchNorm"]);
-
-/** Ops that keep the element order of their input (a flatten before them still applies). */
-const ORDER_PRESERVING: ReadonlySet<string> = new Set(["relu", "dropout"]);
+/** Ops whose nodes own weights, from the op table. */
+export const WEIGHTED_OPS: ReadonlySet<string> = new Set(
+  OP_NAMES.filter((op) => OPS[op].weights.length > 0),
+);
 
 /** True when an `insert()` created the node (its path is new, so no file can hold it). */
 export function isInserted(data: SpecData, node: SpecNode): boolean {
@@ -27,7 +27,7 @@ export function flattenedFrom(
   path: string,
 ): readonly [number, number, number] | undefined {
   const byPath = new Map(data.nodes.map((n) => [n.path, n]));
-  let node = byPath.get(path);
+  let node: SpecNode | undefined = byPath.get(path);
   if (!node || node.op !== "dense") return undefined;
   for (;;) {
     const input = node.inputs[0];
@@ -38,7 +38,7 @@ export function flattenedFrom(
       const shape = shapes.get(prev.inputs[0] ?? "");
       return shape && shape.length === 3 ? shape as [number, number, number] : undefined;
     }
-    if (!ORDER_PRESERVING.has(prev.op)) return undefined;
+    if (!OPS[prev.op].pointwise) return undefined;
     node = prev;
   }
 }

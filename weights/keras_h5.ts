@@ -9,6 +9,7 @@ import type { Spec } from "../dsl/spec.ts";
 import { Dataset, File as H5File, Group, ready } from "h5wasm";
 import { vggFeatures } from "../dsl/zoo/vgg.ts";
 import { isInserted } from "./_spec_info.ts";
+import { OPS } from "../dsl/ops/table.ts";
 import { WeightsError } from "./errors.ts";
 import type { WeightMap, WeightTensor } from "./weight_map.ts";
 
@@ -149,7 +150,11 @@ export async function readKerasH5(bytes: Uint8Array, source = "<bytes>"): Promis
   }
 }
 
+/** The ops a Keras file's weighted layers map to, by kind. */
 type Kind = "conv2d" | "dense" | "batchNorm";
+
+/** Names of a BatchNorm's weights, from the op table (Keras' names are Graft's). */
+const BN_NAMES = OPS.batchNorm.weights.map((w) => w.name);
 
 function shortName(weightName: string): string {
   return (weightName.split("/").pop() ?? weightName).replace(/:\d+$/, "").replace(/_\d+$/, "");
@@ -157,18 +162,22 @@ function shortName(weightName: string): string {
 
 function classify(layer: KerasLayer): Kind | undefined {
   const names = layer.weights.map((w) => shortName(w.name));
-  if (names.some((n) => /gamma|beta|moving_mean|moving_variance/.test(n))) return "batchNorm";
+  if (names.some((n) => BN_NAMES.some((b) => n.endsWith(b)))) return "batchNorm";
   const first = layer.weights[0];
   if (first?.shape.length === 4) return "conv2d";
   if (first?.shape.length === 2) return "dense";
   return undefined;
 }
 
-function bnName(shortName: string): string | undefined {
-  for (const n of ["moving_mean", "moving_variance", "gamma", "beta"]) {
-    if (shortName.endsWith(n)) return n;
-  }
-  return undefined;
+/** The op's weight names for a Keras layer's weights: by their names, else by position. */
+function weightNames(kind: Kind, layer: KerasLayer): readonly string[] {
+  const defs = OPS[kind].weights.map((w) => w.name);
+  // Longest first, so that "moving_mean" is not taken for "mean"-like suffixes of others.
+  const bySuffix = [...defs].sort((a, b) => b.length - a.length);
+  const named = layer.weights.map((w) => bySuffix.find((d) => shortName(w.name).endsWith(d)));
+  return named.every((n) => n !== undefined) && new Set(named).size === named.length
+    ? named as string[]
+    : defs;
 }
 
 /** Weighted paths of a spec by kind, in node order, skipping nodes an `insert()` created. */
@@ -257,20 +266,14 @@ export function kerasToGraft(
     byKind[kind].forEach((layer, i) => {
       const path = paths[kind][i]!;
       mapping.push({ layer: layer.name, path });
-      if (kind === "batchNorm") {
-        const names = layer.weights.map((w) => bnName(shortName(w.name)));
-        const ordered = names.every((n) => n !== undefined)
-          ? names as string[]
-          : ["gamma", "beta", "moving_mean", "moving_variance"];
-        layer.weights.forEach((w, j) => {
-          weights.set(`${path}/${ordered[j]}`, { shape: w.shape, data: w.data });
-        });
-      } else {
-        const [kernel, bias, ...rest] = layer.weights;
-        weights.set(`${path}/kernel`, { shape: kernel!.shape, data: kernel!.data });
-        if (bias) weights.set(`${path}/bias`, { shape: bias.shape, data: bias.data });
-        if (rest.length) problems.push(`layer "${layer.name}" has ${layer.weights.length} weights`);
+      const names = weightNames(kind, layer);
+      if (layer.weights.length > names.length) {
+        problems.push(`layer "${layer.name}" has ${layer.weights.length} weights`);
+        return;
       }
+      layer.weights.forEach((w, j) => {
+        weights.set(`${path}/${names[j]}`, { shape: w.shape, data: w.data });
+      });
     });
   }
   if (problems.length > 0) {

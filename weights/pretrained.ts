@@ -6,6 +6,8 @@
  */
 
 import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { defaultCacheDir } from "../data/load.ts";
 import { WeightsError } from "./errors.ts";
 
 /** A published weight file. */
@@ -84,30 +86,6 @@ export interface ResolveWeightsOptions {
   readonly fetch?: typeof fetch;
   /** Progress lines (download start and end). Default: `console.error`. */
   readonly log?: (line: string) => void;
-}
-
-/**
- * The default cache folder for pretrained weights.
- *
- * @example
- * ```ts ignore
- * import { defaultWeightsCache } from "@graft/graft/weights";
- * console.log(defaultWeightsCache()); // "/home/me/.cache/graft/weights"
- * ```
- */
-export function defaultWeightsCache(): string {
-  const env = (k: string) => {
-    try {
-      return Deno.env.get(k);
-    } catch {
-      return undefined;
-    }
-  };
-  const graft = env("GRAFT_CACHE");
-  if (graft) return `${graft}/weights`;
-  const xdg = env("XDG_CACHE_HOME");
-  if (xdg) return `${xdg}/graft/weights`;
-  return `${env("HOME") ?? "."}/.cache/graft/weights`;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -202,7 +180,7 @@ export async function resolveWeights(
     return weights;
   }
   const file = choose(model, options.origin ?? "torchvision");
-  const cacheDir = options.cacheDir ?? defaultWeightsCache();
+  const cacheDir = options.cacheDir ?? join(defaultCacheDir(), "weights");
   const path = `${cacheDir}/${file.fileName}`;
   if (await exists(path)) {
     await verify(path, file);

@@ -7,7 +7,9 @@
 import type { Spec } from "../dsl/spec.ts";
 import type { DecodedTensor } from "./safetensors.ts";
 import { oihwToHwio, torchDenseAfterFlatten, transpose2d } from "./_layout.ts";
-import { flattenedFrom } from "./_spec_info.ts";
+import { flattenedFrom, WEIGHTED_OPS } from "./_spec_info.ts";
+import { type Op, OP_NAMES, OPS } from "../dsl/ops/table.ts";
+import type { WeightLayout } from "../dsl/ops/_def.ts";
 import { WeightsError } from "./errors.ts";
 import { formatShape, type WeightMap, type WeightTensor } from "./weight_map.ts";
 
@@ -39,6 +41,24 @@ interface Tensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
   readonly name: string;
+}
+
+const RANK: Record<WeightLayout, number> = { conv2dKernel: 4, denseKernel: 2, vector: 1 };
+
+/**
+ * The op a state-dict module holds when the spec has no node at its path (a dropped layer):
+ * the op with the most weights whose required PyTorch names are all there, the first with the
+ * rank its layout has.
+ */
+function torchOpOf(params: ReadonlyMap<string, Tensor>): Op | undefined {
+  const candidates = OP_NAMES.filter((op) => OPS[op].weights.length > 0)
+    .sort((a, b) => OPS[b].weights.length - OPS[a].weights.length);
+  return candidates.find((op) => {
+    const defs = OPS[op].weights;
+    const first = params.get(defs[0]!.torch);
+    return first?.shape.length === RANK[defs[0]!.layout] &&
+      defs.every((w) => w.optional || params.has(w.torch));
+  });
 }
 
 /**
@@ -89,56 +109,55 @@ export function torchToGraft(
   }
   const weights = new Map<string, WeightTensor>();
   const problems: string[] = [];
+  const nodes = new Map(data.nodes.map((n) => [n.path, n]));
   for (const [path, params] of modules) {
-    const weight = params.get("weight");
-    const bias = params.get("bias");
-    if (params.has("running_mean") || params.has("running_var")) {
-      const names: [string, string][] = [
-        ["weight", "gamma"],
-        ["bias", "beta"],
-        ["running_mean", "moving_mean"],
-        ["running_var", "moving_variance"],
-      ];
-      for (const [from, to] of names) {
-        const t = params.get(from);
-        if (t) weights.set(`${path}/${to}`, { shape: t.shape, data: t.data });
-        params.delete(from);
-      }
-    } else if (weight && (weight.shape.length === 4 || weight.shape.length === 2)) {
-      let shape = weight.shape;
-      const isTimmConvDense = weight.shape.length === 4 && /^classifier\.[036]$/.test(path);
-      if (isTimmConvDense) shape = [shape[0]!, shape.slice(1).reduce((a, b) => a * b, 1)];
-      if (shape.length === 4) {
-        const [o, i, h, w] = shape as [number, number, number, number];
-        weights.set(`${path}/kernel`, {
-          shape: [h, w, i, o],
-          data: oihwToHwio(weight.data, shape),
+    const node = nodes.get(path);
+    const op = node && WEIGHTED_OPS.has(node.op) ? node.op : torchOpOf(params);
+    if (op === undefined) {
+      for (const t of params.values()) unused.push(t.name);
+      continue;
+    }
+    const defs = OPS[op].weights;
+    const kernel = defs[0]?.layout !== "vector" ? params.get(defs[0]!.torch) : undefined;
+    // timm stores VGG's first two dense layers as 7×7 and 1×1 convolutions.
+    const timmConvDense = op === "dense" && kernel?.shape.length === 4 &&
+      /^classifier\.[036]$/.test(path);
+    const kernelShape = kernel && timmConvDense
+      ? [kernel.shape[0]!, kernel.shape.slice(1).reduce((a, b) => a * b, 1)]
+      : kernel?.shape;
+    for (const w of defs) {
+      const t = params.get(w.torch);
+      if (!t) continue;
+      params.delete(w.torch);
+      if (w.layout === "conv2dKernel" && t.shape.length === 4) {
+        const [o, i, h, k] = t.shape as [number, number, number, number];
+        weights.set(`${path}/${w.name}`, {
+          shape: [h, k, i, o],
+          data: oihwToHwio(t.data, t.shape),
         });
-      } else {
-        const [out, inp] = shape as [number, number];
+      } else if (w.layout === "denseKernel" && kernelShape?.length === 2) {
+        const [out, inp] = kernelShape as [number, number];
         const from = flattenedFrom(data, shapes, path);
-        if (from && from[0] * from[1] * from[2] === inp && from[0] * from[1] > 1) {
-          weights.set(`${path}/kernel`, {
-            shape: [inp, out],
-            data: torchDenseAfterFlatten(weight.data, out, from),
-          });
-        } else {
-          weights.set(`${path}/kernel`, {
-            shape: [inp, out],
-            data: transpose2d(weight.data, out, inp),
-          });
-        }
-      }
-      params.delete("weight");
-      if (bias) {
-        if (bias.shape.length !== 1 || bias.shape[0] !== shape[0]) {
+        const channelsFirst = from && from[0] * from[1] * from[2] === inp && from[0] * from[1] > 1;
+        weights.set(`${path}/${w.name}`, {
+          shape: [inp, out],
+          data: channelsFirst
+            ? torchDenseAfterFlatten(t.data, out, from)
+            : transpose2d(t.data, out, inp),
+        });
+      } else if (w.layout === "vector") {
+        if (kernel && kernelShape && (t.shape.length !== 1 || t.shape[0] !== kernelShape[0])) {
           problems.push(
-            `${bias.name} has shape ${formatShape(bias.shape)}, expected [${shape[0]}] ` +
-              `to match ${weight.name} ${formatShape(weight.shape)}`,
+            `${t.name} has shape ${formatShape(t.shape)}, expected [${kernelShape[0]}] ` +
+              `to match ${kernel.name} ${formatShape(kernel.shape)}`,
           );
         }
-        weights.set(`${path}/bias`, { shape: bias.shape, data: bias.data });
-        params.delete("bias");
+        weights.set(`${path}/${w.name}`, { shape: t.shape, data: t.data });
+      } else {
+        problems.push(
+          `${t.name} has shape ${formatShape(t.shape)}: ${op} ${w.name} needs ` +
+            `${w.layout === "conv2dKernel" ? "4" : "2"} dimensions`,
+        );
       }
     }
     for (const t of params.values()) unused.push(t.name);

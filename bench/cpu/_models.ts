@@ -43,13 +43,13 @@ export function benchSpec(name: BenchModel): Spec {
   switch (name) {
     case "cifar_vgg16":
       return vgg16({ inputShape: [32, 32, 3] }).drop("avgpool").drop("classifier").insert(dense(10))
-        .check() as unknown as Spec;
+        .check();
     case "cifar_vgg16_bn":
       return vgg16({ inputShape: [32, 32, 3], batchNorm: true }).drop("avgpool").drop("classifier")
-        .insert(dense(10)).check() as unknown as Spec;
+        .insert(dense(10)).check();
     case "seed_recipe":
       return vgg16({ inputShape: [32, 32, 3] }).replaceHead(10).freeze("features")
-        .check() as unknown as Spec;
+        .check();
     case "small_cnn":
       return sequential("small_cnn", [32, 32, 3], {
         features: [
@@ -61,6 +61,6 @@ export function benchSpec(name: BenchModel): Spec {
           maxPool2d(2),
         ],
         classifier: [flatten(), dense(10)],
-      }).check() as unknown as Spec;
+      }).check();
   }
 }

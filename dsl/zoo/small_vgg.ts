@@ -7,7 +7,7 @@ import {
   type Layer,
   maxPool2d,
   relu,
-} from "../layers.ts";
+} from "../ops/mod.ts";
 import { Spec } from "../spec.ts";
 import { chain } from "../_chain.ts";
 

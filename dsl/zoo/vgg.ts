@@ -8,7 +8,7 @@ import {
   type Layer,
   maxPool2d,
   relu,
-} from "../layers.ts";
+} from "../ops/mod.ts";
 import { Spec } from "../spec.ts";
 import { chain, type ChainGroup } from "../_chain.ts";
 

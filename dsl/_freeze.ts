@@ -1,0 +1,10 @@
+// Specs and layers are plain frozen data.
+
+/** Freezes a value and everything it holds. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,122 @@
+// Whether data is a spec at all: its structure, each node's op and config (through the op
+// table), and its wiring. Shape inference (_infer.ts) runs only on data that passes.
+import { z } from "zod";
+import type { Problem } from "./errors.ts";
+import { type Op, OP_NAMES, opDef, parseOpConfig } from "./ops/table.ts";
+import { show } from "./ops/_schema.ts";
+import { INPUT, type SpecData } from "./types.ts";
+
+const structure = z.strictObject({
+  format: z.literal("graft.spec/v1"),
+  name: z.string().min(1),
+  input: z.strictObject({ shape: z.array(z.number().int().positive()).min(1) }),
+  head: z.string().min(1),
+  nodes: z.array(z.strictObject({
+    path: z.string().min(1),
+    op: z.enum(OP_NAMES as [Op, ...Op[]]),
+    config: z.unknown(),
+    inputs: z.array(z.string()),
+    trainable: z.boolean(),
+    step: z.number().int().positive(),
+    origin: z.number().int().positive(),
+  })),
+  output: z.string().min(1),
+  retired: z.array(z.string()),
+  steps: z.array(z.strictObject({ index: z.number().int().positive(), call: z.string() })),
+  weights: z.string().min(1).optional(),
+});
+
+/** The label of an edit step, such as `step 3 insert(custom_layer)`. */
+export function stepLabel(data: SpecData, step: number): string {
+  const s = data.steps[step - 1];
+  return s ? `step ${step} ${s.call}` : `step ${step}`;
+}
+
+/**
+ * Validates spec data: the parsed data with every config normalised by its op's schema, or every
+ * problem found. `step` labels the problems (`fromJSON`); by default each node's edit step.
+ */
+export function validateSpec(
+  raw: unknown,
+  step?: string,
+): { ok: true; data: SpecData } | { ok: false; problems: Problem[] } {
+  const parsed = structure.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => ({
+        step: step ?? "spec data",
+        path: i.path.join(".") || "(root)",
+        expected: i.message.replace(/^Invalid input: /, ""),
+        received: show(i.path.reduce<unknown>((v, k) => (v as never)?.[k], raw) ?? null),
+      })),
+    };
+  }
+  const raw2 = parsed.data;
+  const problems: Problem[] = [];
+  const label = (n: { step: number }) => step ?? stepLabel(raw2 as SpecData, n.step);
+  const seen = new Set<string>([INPUT]);
+  const nodes = raw2.nodes.map((node) => {
+    const at = (what: string) => `${node.path} (${node.op})${what}`;
+    const r = parseOpConfig(node.op, node.config);
+    if (!r.ok) {
+      for (const i of r.issues) {
+        problems.push({
+          step: label(node),
+          path: at(i.key ? ` config key "${i.key}"` : " config"),
+          expected: i.expected,
+          received: i.received,
+        });
+      }
+    }
+    if (seen.has(node.path)) {
+      problems.push({
+        step: label(node),
+        path: node.path,
+        expected: "a unique path",
+        received: "a duplicate",
+      });
+    }
+    for (const i of node.inputs) {
+      if (!seen.has(i)) {
+        problems.push({
+          step: label(node),
+          path: node.path,
+          expected: "inputs defined earlier",
+          received: `"${i}"`,
+        });
+      }
+    }
+    const many = opDef(node.op).inputs === "many";
+    if (many ? node.inputs.length < 2 : node.inputs.length !== 1) {
+      problems.push({
+        step: label(node),
+        path: at(""),
+        expected: many ? "two or more inputs" : "exactly one input",
+        received: `${node.inputs.length} inputs`,
+      });
+    }
+    for (const key of ["step", "origin"] as const) {
+      if (node[key] > raw2.steps.length) {
+        problems.push({
+          step: label(node),
+          path: `${node.path}.${key}`,
+          expected: `a step up to ${raw2.steps.length}`,
+          received: `${node[key]}`,
+        });
+      }
+    }
+    seen.add(node.path);
+    return r.ok ? { ...node, config: r.config } : node;
+  });
+  if (!seen.has(raw2.output) || raw2.output === INPUT) {
+    problems.push({
+      step: step ?? "spec data",
+      path: "output",
+      expected: "a node path",
+      received: `"${raw2.output}"`,
+    });
+  }
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, data: { ...raw2, nodes } as SpecData };
+}
