@@ -3,17 +3,24 @@ import { createHash } from "node:crypto";
 import { DataError } from "./errors.ts";
 
 /** The message that tells a user how to give data when none can be fetched. */
-export const HOW_TO_PASS_DATA =
-  "pass --data (CLI) or the data option (library) with a folder holding cifar-10-batches-bin, " +
-  "a cifar-10-binary.tar.gz, or a URL, e.g. --data ../shared/cifar10/cifar-10-binary.tar.gz";
+export function howToPassData(url: string, keepAs: string): string {
+  return "pass --data (CLI; data.path in a config) or the data option (library) with a folder " +
+    "holding cifar-10-batches-bin or a cifar-10-binary.tar.gz, e.g. --data " +
+    `../shared/cifar10/cifar-10-binary.tar.gz; or download ${url} yourself and save it as ${keepAs}`;
+}
 
-/** Fetches `url` to `dest` (through `dest.part`, renamed when complete and verified). */
+/**
+ * Fetches `url` to `dest` (through `dest.part`, renamed when complete and verified); errors say
+ * how to pass the data instead, or to save the file as `keepAs`.
+ */
 export async function download(
   url: string,
   dest: string,
   md5: string | undefined,
   fetchImpl: typeof fetch,
+  keepAs: string = dest,
 ): Promise<void> {
+  const HOW_TO_PASS_DATA = howToPassData(url, keepAs);
   let response: Response;
   try {
     response = await fetchImpl(url);

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type BackendName, useBackend } from "../backends/mod.ts";
-import { type Cifar10, cifarDataset, DataError, holdOut, loadCifar10 } from "../data/mod.ts";
+import { type Cifar10, cifarDataset, holdOut, loadCifar10 } from "../data/mod.ts";
+import { GraftError } from "../errors/mod.ts";
 import type { Spec } from "../dsl/mod.ts";
 import {
   type Callback,
@@ -14,13 +15,14 @@ import {
   earlyStopping,
   evaluate,
   type Evaluation,
+  findCheckpoint,
   type OptimizerConfig,
   readCheckpoint,
   type Schedule,
   train,
   type TrainResult,
 } from "../train/mod.ts";
-import { buildWithWeights, resolveWeights, WeightsError } from "../weights/mod.ts";
+import { buildWithWeights, resolveWeights } from "../weights/mod.ts";
 import { epochCommit } from "./_commit.ts";
 import { ConfigError, parseConfig } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
@@ -105,15 +107,14 @@ async function fetchInputs(config: PipelineConfig, spec: Spec): Promise<Cifar10>
     : resolveWeights(spec.name, spec.weights).then(() => ({}), (error: unknown) => ({ error }));
   const [a, b] = await Promise.all([loading, weights]);
   const errors = [a, b].flatMap((r) => "error" in r ? [r.error] : []);
-  if (
-    errors.length === 2 && errors.every((e) => e instanceof DataError || e instanceof WeightsError)
-  ) {
-    throw new DataError(
-      [
-        { file: "data", message: `: ${(errors[0] as Error).message}` },
-        { file: "weights", message: `: ${(errors[1] as Error).message}` },
-      ],
-      "Cannot get the data and the weights (set data.path / --data and model.weights to local files)",
+  if (errors.length === 2 && errors.every((e) => e instanceof GraftError)) {
+    const [d, w] = errors as GraftError[];
+    throw new GraftError(
+      "Cannot get the data and the weights this run needs (offline?): fetch each file and " +
+        "save it where it says, or point the config at local copies (data.path or --data, " +
+        `model.weights):\n  - ${d!.message}\n  - ${w!.message}`,
+      [...d!.problems, ...w!.problems],
+      2,
     );
   }
   if (errors.length) throw errors[0];
@@ -135,7 +136,9 @@ export async function runPipeline(
   let runConfig: PipelineConfig | undefined;
   if (mode.resume) {
     runConfig = await readRunConfig(out);
-    const info = await readCheckpoint(out).then((c) => c.info, () => undefined);
+    const file = await findCheckpoint(out).catch(() => undefined);
+    // A damaged checkpoint is the user's to look at: reported before anything is touched.
+    const info = file === undefined ? undefined : (await readCheckpoint(file)).info;
     done = info?.epoch ?? 0;
     checkResume(out, runConfig, config, done);
     const status = await readStatus(out);

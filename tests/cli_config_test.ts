@@ -94,3 +94,33 @@ Deno.test("an unexpected error prints one line, and its stack only with --debug"
   const debug = await cli(["--config", file, "--data", data, "--out", `${blocker}/run`, "--debug"]);
   assert.match(debug.err, /\n\s+at /);
 });
+
+Deno.test("offline, the default config names each file to fetch, where to put it, and the local options", async () => {
+  const cache = await Deno.makeTempDir({ prefix: "graft-cache-" });
+  const before = Deno.env.get("GRAFT_CACHE");
+  Deno.env.set("GRAFT_CACHE", cache);
+  try {
+    const out = `${cache}/run`;
+    // These tests run without network permission: every download fails as it would offline.
+    const { code, err } = await cli(["--out", out, "--backend", "cpu"]);
+    assert.equal(code, 2);
+    assert.match(err, /^Cannot get the data and the weights this run needs \(offline\?\)/);
+    assert.match(
+      err,
+      new RegExp(
+        `download https://www\\.cs\\.toronto\\.edu/~kriz/cifar-10-binary\\.tar\\.gz yourself and save it as ${cache}/cifar10/cifar-10-binary\\.tar\\.gz`,
+      ),
+    );
+    assert.match(
+      err,
+      new RegExp(
+        `download https://huggingface\\.co/timm/vgg16\\.tv_in1k/resolve/main/model\\.safetensors and save it as ${cache}/weights/vgg16\\.tv_in1k\\.safetensors`,
+      ),
+    );
+    assert.match(err, /pass --data/);
+    await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+  } finally {
+    if (before === undefined) Deno.env.delete("GRAFT_CACHE");
+    else Deno.env.set("GRAFT_CACHE", before);
+  }
+});

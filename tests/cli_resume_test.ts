@@ -116,3 +116,19 @@ Deno.test("--epochs extends a run and says how the schedule continues", async ()
       "is 0.584 at step 49 on the new plan (start a new run to keep one oneCycle cycle)",
   );
 });
+
+Deno.test("a damaged checkpoint on --resume is a message naming the file, and nothing changes", async () => {
+  const { dir, args } = await setup(1);
+  const out = `${dir}run`;
+  assert.equal((await cli(args("run"))).code, 0);
+  const last = `${out}/checkpoints/last.safetensors`;
+  const bytes = await Deno.readFile(last);
+  await Deno.writeFile(last, bytes.subarray(0, bytes.length - 100)); // truncated
+  const status = await Deno.readTextFile(`${out}/run.json`);
+  const r = await cli(["--resume", out, "--epochs", "2"]);
+  assert.equal(r.code, 2);
+  assert.ok(r.err.startsWith(`Cannot read safetensors file: ${last}: `), r.err);
+  assert.doesNotMatch(r.err, /\n\s+at /); // no stack trace
+  assert.equal(await Deno.readTextFile(`${out}/run.json`), status);
+  assert.deepEqual(metricsEpochs(out), [1]);
+});

@@ -127,7 +127,22 @@ export async function readCheckpoint(path: string): Promise<Checkpoint & { path:
       `${file} has no ${META_KEY} metadata: not a Graft checkpoint`,
     ]);
   }
-  const parsed = JSON.parse(raw) as CheckpointInfo & { optimizerStep: number };
+  let parsed: CheckpointInfo & { optimizerStep: number };
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    throw new TrainError("Cannot resume", [
+      `${file} has damaged ${META_KEY} metadata (${(e as Error).message})`,
+    ]);
+  }
+  const damaged = damagedFields(parsed);
+  if (damaged.length) {
+    throw new TrainError("Cannot resume", [
+      `${file} has damaged ${META_KEY} metadata: ${
+        damaged.join(", ")
+      } missing or of the wrong type`,
+    ]);
+  }
   if (parsed.format !== "graft.checkpoint/v1") {
     throw new TrainError("Cannot resume", [
       `${file} has format ${parsed.format}, expected graft.checkpoint/v1`,
@@ -142,4 +157,27 @@ export async function readCheckpoint(path: string): Promise<Checkpoint & { path:
     else if (name.startsWith("optimizer/")) slots.set(name.slice(10), value);
   }
   return { path: file, info, weights, optimizer: { step: optimizerStep, slots } };
+}
+
+/** The metadata fields that are missing or of the wrong type (a damaged file). */
+function damagedFields(v: unknown): string[] {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return ["the whole object"];
+  const o = v as Record<string, unknown>;
+  const count = (k: string) => Number.isInteger(o[k]) && (o[k] as number) >= 0;
+  const checks: [string, boolean][] = [
+    ["format", typeof o.format === "string"],
+    ["spec", typeof o.spec === "object" && o.spec !== null],
+    ["epoch", count("epoch")],
+    ["epochs", count("epochs")],
+    ["step", count("step")],
+    ["optimizerStep", count("optimizerStep")],
+    ["seed", count("seed")],
+    ["batchSize", count("batchSize")],
+    ["rng", Array.isArray(o.rng) && o.rng.every((x) => typeof x === "number")],
+    ["history", Array.isArray(o.history) && o.history.every((h) => typeof h === "object" && h)],
+    ["optimizer", typeof o.optimizer === "object" && o.optimizer !== null],
+    ["schedule", typeof o.schedule === "object" && o.schedule !== null],
+    ["labelSmoothing", typeof o.labelSmoothing === "number"],
+  ];
+  return checks.filter(([, ok]) => !ok).map(([k]) => k);
 }

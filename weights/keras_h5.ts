@@ -142,6 +142,10 @@ export async function readKerasH5(bytes: Uint8Array, source = "<bytes>"): Promis
     }
     if (problems.length > 0) fail(problems);
     return layers;
+  } catch (e) {
+    if (e instanceof WeightsError) throw e;
+    // The HDF5 library throws plain errors on damaged structures it meets while walking.
+    return fail([`the file is damaged (truncated or corrupted?): ${reason(e)}`]);
   } finally {
     try {
       file?.close();

@@ -329,6 +329,12 @@ export function openNativeLibrary(paths: LibraryPaths): OpenResult {
   const chosen = (paths.prefer === "blas" || paths.prefer === "openblas") && blas
     ? blas
     : dnnl ?? blas;
+  if (!chosen && failures.some((f) => /Requires ffi access/.test(f))) {
+    return {
+      ok: false,
+      reason: "Native libraries need FFI permission: run with --allow-ffi (or use --backend cpu)",
+    };
+  }
   if (!chosen) {
     return { ok: false, reason: `No native BLAS or oneDNN library found: ${INSTALL_HINT}` };
   }
