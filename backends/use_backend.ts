@@ -4,7 +4,7 @@ import type { BackendInfo, BackendName, Registration } from "./types.ts";
 import { registerNative } from "./native/mod.ts";
 import { registerWebGpu } from "./webgpu/mod.ts";
 import { registerTensorflow } from "./tensorflow/mod.ts";
-import { useFastConvFilterGrad } from "../kernels/mod.ts";
+import { useFastConvFilterGrad } from "../tfjs_kernels/mod.ts";
 import { backendChoice } from "./_choice.ts";
 
 /** Options for {@linkcode useBackend}. */

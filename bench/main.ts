@@ -1,7 +1,8 @@
 /**
  * Benchmark entry point: `deno task bench <suite> [options]`. Suites: `cpu` (native CPU
  * backend against PyTorch, bench/cpu/), `profile` (one training step of a CPU benchmark model,
- * kernel by kernel), `dsl` (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
+ * phase by phase and kernel by kernel), `gemm` (oneDNN against OpenBLAS on the models' matrix
+ * products), `dsl` (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
  * PyTorch, bench/accuracy/); the GPU run is bench/gpu/.
  *
  * @module
@@ -9,6 +10,7 @@
 const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   cpu: async () => (await import("./cpu/mod.ts")).runCpuBench,
   profile: async () => (await import("./cpu/profile.ts")).runProfile,
+  gemm: async () => (await import("./cpu/gemm.ts")).runGemmBench,
   dsl: async () => {
     const { benchDsl } = await import("./dsl.ts");
     return async () => console.log(await benchDsl());

@@ -1,7 +1,7 @@
 // Custom TensorFlow.js layers the compile step needs.
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { batchNormTraining, hasFusedBatchNorm } from "../kernels/batch_norm_training.ts";
+import { batchNormTraining, hasFusedBatchNorm } from "../tfjs_kernels/batch_norm_training.ts";
 
 type Kwargs = Record<string, unknown>;
 type LayerShape = (number | null)[];

@@ -3,6 +3,7 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { Inputs, Op, OpConfig } from "../dsl/mod.ts";
 import { AdaptiveAvgPool2D, FreezableBatchNorm, ReseedingDropout } from "./_layers.ts";
+import { GraftDense } from "./_dense.ts";
 
 /** What a compiler entry gets besides the config. */
 export interface TfjsContext {
@@ -115,13 +116,15 @@ export const TFJS_OPS: TfjsTable = Object.freeze(
       kernelStd: (c) => Math.sqrt(2 / (c.kernelSize[0] * c.kernelSize[1] * c.filters)),
     },
     dense: {
-      layers: (c, { name }) => [tfl.layers.dense({
-        name,
-        units: c.units,
-        useBias: c.useBias,
-        kernelInitializer: zeros(), // drawn by build()
-        biasInitializer: zeros(),
-      })],
+      layers: (c, { name }) => [
+        new GraftDense({
+          name,
+          units: c.units,
+          useBias: c.useBias,
+          kernelInitializer: zeros(), // drawn by build()
+          biasInitializer: zeros(),
+        }),
+      ],
       kernelStd: () => 0.01,
     },
     relu: { layers: (_, { name }) => [tfl.layers.reLU({ name })], kernelStd: none },
@@ -149,6 +152,11 @@ export const TFJS_OPS: TfjsTable = Object.freeze(
           momentum: 1 - c.momentum, // Keras' convention
         }),
       ],
+      kernelStd: none,
+    },
+    add: { layers: (_, { name }) => [tfl.layers.add({ name })], kernelStd: none },
+    concat: {
+      layers: (_, { name }) => [tfl.layers.concatenate({ name, axis: -1 })],
       kernelStd: none,
     },
   },

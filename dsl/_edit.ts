@@ -65,12 +65,18 @@ function consumersOf(nodes: readonly SpecNode[], path: string): string[] {
   return nodes.filter((n) => n.inputs.includes(path)).map((n) => n.path);
 }
 
-/** The next index of a group: one past every index its paths (and retired paths) used. */
-function freeIndex(data: SpecData, group: string): number {
+/** Where a layer inserted next to `path` goes: `features` for `features.29`, the path if bare. */
+function parentOf(path: string): string {
+  const dot = path.lastIndexOf(".");
+  return dot < 0 ? path : path.slice(0, dot);
+}
+
+/** The next index under `parent`: one past every index its paths (and retired paths) used. */
+function freeIndex(data: SpecData, parent: string): number {
   let max = -1;
   for (const p of [...data.nodes.map((n) => n.path), ...data.retired]) {
-    if (groupOf(p) !== group || p.length === group.length) continue;
-    const n = Number(p.slice(group.length + 1).split(".")[0]);
+    if (!p.startsWith(`${parent}.`)) continue;
+    const n = Number(p.slice(parent.length + 1).split(".")[0]);
     if (Number.isInteger(n)) max = Math.max(max, n);
   }
   return max + 1;
@@ -134,8 +140,8 @@ export function insert(data: SpecData, what: unknown, where: Where, call: string
     paths = block.layers.map((_, i) => `${block.name}.${i}`);
     layers = block.layers.map((l, i) => checkedLayer(data, call, l, paths[i]!));
   } else {
-    const group = groupOf(anchor);
-    paths = [`${group}.${freeIndex(data, group)}`];
+    const parent = parentOf(anchor);
+    paths = [`${parent}.${freeIndex(data, parent)}`];
     layers = [checkedLayer(data, call, what, paths[0]!)];
   }
   layers.forEach((l, i) => oneInput(data, call, l, paths[i]!));

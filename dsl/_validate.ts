@@ -118,5 +118,22 @@ export function validateSpec(
     });
   }
   if (problems.length) return { ok: false, problems };
+  // Every node must lead to the output: a dead branch would be built and never run.
+  const live = new Set<string>([raw2.output]);
+  for (let i = raw2.nodes.length - 1; i >= 0; i--) {
+    const n = raw2.nodes[i]!;
+    if (live.has(n.path)) { for (const input of n.inputs) live.add(input); }
+  }
+  for (const n of raw2.nodes) {
+    if (!live.has(n.path)) {
+      problems.push({
+        step: label(n),
+        path: n.path,
+        expected: `a node that leads to the output ${raw2.output}`,
+        received: "a node nothing downstream uses",
+      });
+    }
+  }
+  if (problems.length) return { ok: false, problems };
   return { ok: true, data: { ...raw2, nodes } as SpecData };
 }

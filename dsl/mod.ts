@@ -28,3 +28,4 @@ export * from "./summary.ts";
 export * from "./sequential.ts";
 export * from "./serialize.ts";
 export * from "./zoo/mod.ts";
+export * from "./graph.ts";

@@ -63,6 +63,20 @@ function headLayer(data: SpecData, units: number, call: string): Layer {
 }
 
 /**
+ * The parent of a dotted path: all but its last segment (`layer1.0` for `layer1.0.conv1`), or the
+ * path itself when it has one segment.
+ *
+ * @example
+ * ```ts
+ * import type { ParentOf } from "@graft/graft/dsl";
+ * const p: ParentOf<"layer1.0.conv1"> = "layer1.0";
+ * ```
+ */
+export type ParentOf<A extends string> = A extends `${infer H}.${infer T}`
+  ? T extends `${string}.${string}` ? `${H}.${ParentOf<T>}` : H
+  : A;
+
+/**
  * A model spec: a frozen, serialisable graph of layers with stable dotted paths. Every edit
  * returns a new spec and leaves this one as it was. `P` is the union of known paths and `G`
  * of known groups, so typos in paths fail type checking for zoo models.
@@ -130,8 +144,20 @@ export class Spec<P extends string = string, G extends string = string> {
     what: Block<N>,
     at?: InsertAt<P>,
   ): Spec<P | `${N}.${number}`, G | N>;
-  /** Inserts one layer in the anchor's group at the next unused index, at the end by default. */
-  insert(what: Layer, at?: InsertAt<P>): Spec<P | `${G}.${number}`, G>;
+  /**
+   * Inserts one layer next to a path, at the next unused index under the path's parent
+   * (`features.31` next to `features.29`, `layer1.0.downsample.2` next to
+   * `layer1.0.downsample.1`, `avgpool.0` next to `avgpool`).
+   */
+  insert<const A extends P>(
+    what: Layer,
+    at: { readonly after: A; readonly before?: never } | {
+      readonly before: A;
+      readonly after?: never;
+    },
+  ): Spec<P | `${ParentOf<A>}.${number}`, G>;
+  /** Inserts one layer after the output, at the next unused index of its group. */
+  insert(what: Layer, at?: InsertAt<never>): Spec<P | `${G}.${number}`, G>;
   insert(what: Layer | Block, at: InsertAt<P> = {}): Spec<string, string> {
     at = (at ?? {}) as InsertAt<P>;
     const where: edit.Where = {

@@ -28,6 +28,8 @@ export interface SummaryRow {
   readonly buffers: number;
   /** Whether the node is trainable. */
   readonly trainable: boolean;
+  /** The paths feeding the node (`input` for the model input). */
+  readonly inputs: readonly string[];
 }
 
 const fmt = (n: number): string => n.toLocaleString("en-US");
@@ -74,6 +76,7 @@ export class Summary {
         params: c.params,
         buffers: c.buffers,
         trainable: n.trainable,
+        inputs: n.inputs,
       };
     });
     this.name = data.name;
@@ -86,19 +89,36 @@ export class Summary {
     Object.freeze(this);
   }
 
-  /** The table as text. */
+  /**
+   * The table as text. A graph that is not a plain chain gets a "From" column: the paths feeding
+   * each node, blank where that is just the row above.
+   */
   toString(): string {
-    const head = ["Path", "Layer", "Output shape", "Params", "Trainable"];
-    const body = this.rows.map((r) => [
+    const above = (i: number) => (i === 0 ? "input" : this.rows[i - 1]!.path);
+    const chain = this.rows.every((r, i) => r.inputs.length === 1 && r.inputs[0] === above(i));
+    const head = [
+      "Path",
+      "Layer",
+      ...(chain ? [] : ["From"]),
+      "Output shape",
+      "Params",
+      "Trainable",
+    ];
+    const body = this.rows.map((r, i) => [
       r.path,
       r.layer,
+      ...(chain
+        ? []
+        : [r.inputs.length === 1 && r.inputs[0] === above(i) ? "" : r.inputs.join(", ")]),
       formatShape(r.outputShape),
       fmt(r.params),
       r.params === 0 ? "" : r.trainable ? "yes" : "no",
     ]);
+    const paramsColumn = head.indexOf("Params");
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
     const line = (cells: string[]) =>
-      cells.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ")
+      cells.map((c, i) => (i === paramsColumn ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join("  ")
         .trimEnd();
     const rule = "─".repeat(widths.reduce((a, w) => a + w + 2, -2));
     return [

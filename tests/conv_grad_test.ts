@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers"; // registers the gradients of tfjs-core ops
-import { conv2dFilterGrad, type ConvPadding } from "../kernels/_conv2d_filter_grad.ts";
-import { restoreConvFilterGrad, useFastConvFilterGrad } from "../kernels/mod.ts";
+import { conv2dFilterGrad, type ConvPadding } from "../tfjs_kernels/_conv2d_filter_grad.ts";
+import { restoreConvFilterGrad, useFastConvFilterGrad } from "../tfjs_kernels/mod.ts";
 import { randoms, relativeError } from "./_webgpu_env.ts";
 
 await tf.setBackend("cpu");

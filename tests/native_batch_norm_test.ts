@@ -4,8 +4,8 @@ import { FreezableBatchNorm } from "../compile/_layers.ts";
 import { build } from "../compile/mod.ts";
 import { batchNorm, conv2d, dense, flatten, maxPool2d, relu, sequential } from "../dsl/mod.ts";
 import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
-import { batchNormBackward, batchNormForward } from "../kernels/_batch_norm_math.ts";
-import { hasFusedBatchNorm, useFusedBatchNorm } from "../kernels/mod.ts";
+import { batchNormBackward, batchNormForward } from "../tfjs_kernels/_batch_norm_math.ts";
+import { hasFusedBatchNorm, useFusedBatchNorm } from "../tfjs_kernels/mod.ts";
 import { randomValues, relativeError, requireNative } from "./_native_compare.ts";
 import { missing } from "./_requires.ts";
 

@@ -2,19 +2,19 @@ import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { backend_util } from "@tensorflow/tfjs-core";
 import { openNativeLibrary } from "../backends/native/_library.ts";
-import type { NativePrimitives } from "../backends/native/_library.ts";
+import { type NativePrimitives, nativePrimitives } from "../backends/native/_primitives.ts";
 import {
   conv2dBackpropFilter,
   conv2dBackpropInput,
   conv2dForward,
-  type ConvGeometry,
 } from "../backends/native/_conv.ts";
+import { type ConvGeometry, convGeometry } from "../tfjs_kernels/conv_geometry.ts";
 import { maxPoolBackward, maxPoolForward } from "../backends/native/_pool.ts";
-import { convGeometry, poolGeometry } from "../backends/native/_kernels.ts";
+import { poolGeometry } from "../backends/native/_ffi_kernels.ts";
 import { reluGrad } from "../backends/native/_elementwise.ts";
 import { sumOuter, sumOuterGemm } from "../backends/native/_reduce.ts";
 import { tuneMalloc } from "../backends/native/_malloc.ts";
-import { batchNormBackward, batchNormForward } from "../kernels/_batch_norm_math.ts";
+import { batchNormBackward, batchNormForward } from "../tfjs_kernels/_batch_norm_math.ts";
 import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
 import { randomValues, relativeError, requireNative } from "./_native_compare.ts";
 import { missing } from "./_requires.ts";
@@ -22,9 +22,9 @@ import { missing } from "./_requires.ts";
 function opened() {
   const r = openNativeLibrary({});
   assert.ok(r.ok, r.ok ? "" : r.reason);
-  const primitives = r.lib.primitives;
-  assert.ok(primitives, `oneDNN primitives did not load: ${r.lib.detail}`);
-  return { gemm: r.lib.gemm, primitives: primitives as NativePrimitives, detail: r.lib.detail };
+  assert.ok(r.lib.dnnl, `oneDNN primitives did not load: ${r.lib.detail}`);
+  const primitives: NativePrimitives = nativePrimitives(r.lib.dnnl);
+  return { gemm: r.lib.gemm, primitives, detail: r.lib.detail };
 }
 
 function geometry(
@@ -154,7 +154,7 @@ Deno.test(
     const r = openNativeLibrary({ primitives: "gemm" });
     assert.ok(r.ok);
     if (!r.ok) return;
-    assert.equal(r.lib.primitives, undefined);
+    assert.equal(r.lib.dnnl, undefined);
     assert.match(r.lib.detail, /^oneDNN \d+\.\d+\.\d+ sgemm \(/);
     assert.match(opened().detail, /^oneDNN \d+\.\d+\.\d+ primitives and sgemm \(/);
   },

@@ -4,8 +4,8 @@ import {
   conv2dBackpropFilter,
   conv2dBackpropInput,
   conv2dForward,
-  type ConvGeometry,
 } from "../backends/native/_conv.ts";
+import type { ConvGeometry } from "../tfjs_kernels/conv_geometry.ts";
 import { randomValues, relativeError } from "./_native_compare.ts";
 import { missing } from "./_requires.ts";
 

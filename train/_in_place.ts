@@ -3,6 +3,7 @@
 // 102M-parameter first classifier layer that is the difference between ~0.1 s and over 1 s per
 // step. The arithmetic is the same as the tensor path in optimizers.ts.
 import * as tf from "@tensorflow/tfjs-core";
+import { NATIVE_BACKEND_NAME, sgdStep } from "../backends/native/mod.ts";
 
 interface CpuLikeBackend {
   data: { get(id: unknown): { values?: unknown } | undefined };
@@ -43,6 +44,7 @@ export function sgdInPlace(
   first: boolean,
   o: { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number },
 ): void {
+  if (tf.getBackend() === NATIVE_BACKEND_NAME) return sgdStep(w, g, buf, first, o);
   const { lr, momentum: mu, weightDecay: wd, nesterov } = o;
   const keep = 1 - o.dampening;
   for (let i = 0; i < w.length; i++) {

@@ -10,29 +10,8 @@
  *
  * @module
  */
-import type { Gemm } from "./_library.ts";
-
-/** The geometry of one convolution (all sizes in elements). */
-export interface ConvGeometry {
-  readonly batch: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly inChannels: number;
-  readonly outHeight: number;
-  readonly outWidth: number;
-  readonly outChannels: number;
-  readonly filterHeight: number;
-  readonly filterWidth: number;
-  readonly strideHeight: number;
-  readonly strideWidth: number;
-  readonly dilationHeight: number;
-  readonly dilationWidth: number;
-  readonly padTop: number;
-  readonly padLeft: number;
-}
-
-/** Activations the native kernels fuse into the convolution and matmul outputs. */
-export type FusedActivation = "linear" | "relu";
+import type { ConvGeometry } from "../../tfjs_kernels/conv_geometry.ts";
+import type { FusedActivation, Gemm } from "./_types.ts";
 
 /** Floats of scratch memory an im2col chunk may use (32 MiB). */
 const COL_BUDGET = 8 * 1024 * 1024;

@@ -142,6 +142,27 @@ export class DnnlContext {
   }
 
   /**
+   * Attributes scaling each of the given arguments by a constant (`[DNNL.argSrc0, 0.9]`); free
+   * them with {@linkcode DnnlContext.releaseAttr} once the primitive descriptor exists.
+   */
+  scalesAttr(scales: readonly [arg: number, scale: number][]): Deno.PointerValue {
+    this.check("dnnl_primitive_attr_create", this.#s.dnnl_primitive_attr_create(this.#out));
+    const attr = this.#takeOut();
+    for (const [arg, scale] of scales) {
+      this.check(
+        "dnnl_primitive_attr_set_scales",
+        this.#s.dnnl_primitive_attr_set_scales(attr, arg, 1n, 0, new Float32Array([scale])),
+      );
+    }
+    return attr;
+  }
+
+  /** Frees attributes made by {@linkcode DnnlContext.scalesAttr}. */
+  releaseAttr(attr: Deno.PointerValue): void {
+    this.#s.dnnl_primitive_attr_destroy(attr);
+  }
+
+  /**
    * A primitive descriptor from an initialised operation descriptor, or undefined when oneDNN
    * has no implementation for it.
    */

@@ -18,7 +18,7 @@ import type {
   BatchNormBackward,
   BatchNormForward,
   BatchNormImplementation,
-} from "../../kernels/batch_norm_training.ts";
+} from "../../tfjs_kernels/batch_norm_training.ts";
 
 interface Entry {
   readonly forward: BoundPrimitive;

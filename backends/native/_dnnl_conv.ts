@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { ConvGeometry, FusedActivation } from "./_conv.ts";
+import type { ConvGeometry } from "../../tfjs_kernels/conv_geometry.ts";
+import type { FusedActivation } from "./_types.ts";
 import {
   type BoundPrimitive,
   DNNL,

@@ -23,6 +23,9 @@ export const DNNL = {
   backwardData: 160,
   convolutionDirect: 1,
   eltwiseRelu: 31,
+  binaryAdd: 0x1fff0,
+  argSrc0: 1,
+  argSrc1: 2,
   poolingMax: 511,
   argWorkspace: 64,
   argMean: 49,
@@ -156,6 +159,15 @@ export const DNNL_PRIMITIVE_SYMBOLS = {
   dnnl_post_ops_create: { parameters: ["buffer"], result: STATUS },
   dnnl_post_ops_append_eltwise: {
     parameters: ["pointer", "f32", "i32", "f32", "f32"],
+    result: STATUS,
+  },
+  dnnl_primitive_attr_set_scales: {
+    parameters: ["pointer", "i32", "i64", "i32", "buffer"],
+    result: STATUS,
+  },
+  dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: STATUS },
+  dnnl_binary_desc_init: {
+    parameters: ["buffer", "i32", "pointer", "pointer", "pointer"],
     result: STATUS,
   },
   dnnl_primitive_attr_set_post_ops: { parameters: ["pointer", "pointer"], result: STATUS },

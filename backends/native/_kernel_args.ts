@@ -11,7 +11,6 @@ import {
   type TensorInfo,
 } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-import type { ConvGeometry } from "./_conv.ts";
 import type { PoolGeometry } from "./_pool.ts";
 
 /** Float32 values of a tensor on this backend, or undefined when it holds anything else. */
@@ -19,34 +18,6 @@ export function f32(backend: MathBackendCPU, t: TensorInfo | undefined): Float32
   if (!t || t.dtype !== "float32") return undefined;
   const v = backend.data.get(t.dataId).values;
   return v instanceof Float32Array ? v : undefined;
-}
-
-/**
- * The convolution geometry of TensorFlow.js's conv info.
- *
- * @example
- * ```ts ignore
- * const g = convGeometry(backend_util.computeConv2DInfo([1, 8, 8, 3], [3, 3, 3, 4], 1, 1, "same"));
- * ```
- */
-export function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
-  return {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    inChannels: info.inChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-    outChannels: info.outChannels,
-    filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth,
-    strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth,
-    dilationHeight: info.dilationHeight,
-    dilationWidth: info.dilationWidth,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  };
 }
 
 /**

@@ -7,37 +7,19 @@
  * @module
  */
 import { DNNL_PRIMITIVE_SYMBOLS, DnnlContext } from "./_dnnl.ts";
-import { DnnlBatchNorm } from "./_dnnl_batch_norm.ts";
-import { DnnlConvolutions } from "./_dnnl_conv.ts";
-import { DnnlMaxPool } from "./_dnnl_pool.ts";
-import { DnnlReluGrad } from "./_dnnl_relu.ts";
+import type { Gemm } from "./_types.ts";
 
-/**
- * Row-major `C = alpha * op(A) * op(B) + beta * C` on float32 arrays (op = transpose when the
- * flag is set). Offsets are expressed by passing `subarray` views.
- */
-export type Gemm = (
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: Float32Array,
-  lda: number,
-  b: Float32Array,
-  ldb: number,
-  beta: number,
-  c: Float32Array,
-  ldc: number,
-) => void;
+export type { Gemm } from "./_types.ts";
 
 /** An opened native library set: the GEMM to use and a one-line description. */
 export interface NativeLibrary {
   /** The GEMM all kernels use. */
   readonly gemm: Gemm;
-  /** oneDNN's primitives, when oneDNN is loaded and `GRAFT_PRIMITIVES` is not `gemm`. */
-  readonly primitives?: NativePrimitives | undefined;
+  /**
+   * oneDNN's engine and stream, from which the kernels build its primitives; present when
+   * oneDNN is loaded and `GRAFT_PRIMITIVES` is not `gemm`.
+   */
+  readonly dnnl?: DnnlContext | undefined;
   /** What was loaded, for the user (`oneDNN 2.6.3 primitives and sgemm (libdnnl.so.2)`). */
   readonly detail: string;
 }
@@ -56,18 +38,6 @@ export interface LibraryPaths {
    * lowerings and loops; env `GRAFT_PRIMITIVES`).
    */
   readonly primitives?: string | undefined;
-}
-
-/** oneDNN primitives the kernels use when present. */
-export interface NativePrimitives {
-  /** Direct convolutions, forward and both gradients. */
-  readonly convolutions: DnnlConvolutions;
-  /** Max pooling and its gradient. */
-  readonly maxPool: DnnlMaxPool;
-  /** The ReLU gradient. */
-  readonly reluGrad: DnnlReluGrad;
-  /** Batch normalisation in training. */
-  readonly batchNorm: DnnlBatchNorm;
 }
 
 /** The outcome of {@linkcode openNativeLibrary}. */
@@ -233,16 +203,10 @@ function openBlas(path: string | undefined, failures: string[]) {
   return { gemm, detail: `BLAS sgemm${core} (${opened.path})` };
 }
 
-/** oneDNN's primitives from the same library, or undefined when a symbol is missing. */
-function openPrimitives(path: string): NativePrimitives | undefined {
+/** oneDNN's engine and stream from the same library, or undefined when a symbol is missing. */
+function openContext(path: string): DnnlContext | undefined {
   try {
-    const context = new DnnlContext(Deno.dlopen(path, DNNL_PRIMITIVE_SYMBOLS).symbols);
-    return {
-      convolutions: new DnnlConvolutions(context),
-      maxPool: new DnnlMaxPool(context),
-      reluGrad: new DnnlReluGrad(context),
-      batchNorm: new DnnlBatchNorm(context),
-    };
+    return new DnnlContext(Deno.dlopen(path, DNNL_PRIMITIVE_SYMBOLS).symbols);
   } catch {
     return undefined;
   }
@@ -277,9 +241,9 @@ function openDnnl(path: string | undefined, failures: string[], mode: string | u
       );
     }
   };
-  const primitives = mode === "gemm" ? undefined : openPrimitives(opened.path);
-  const what = primitives ? "primitives and sgemm" : "sgemm";
-  return { gemm, primitives, detail: `${version} ${what} (${opened.path})` };
+  const dnnl = mode === "gemm" ? undefined : openContext(opened.path);
+  const what = dnnl ? "primitives and sgemm" : "sgemm";
+  return { gemm, dnnl, detail: `${version} ${what} (${opened.path})` };
 }
 
 /**

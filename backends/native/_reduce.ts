@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Gemm } from "./_library.ts";
+import type { Gemm } from "./_types.ts";
 
 /** Rows from which {@linkcode sumOuterGemm} pays off over the loop. */
 export const GEMM_SUM_MIN_ELEMENTS = 1 << 16;

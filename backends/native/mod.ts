@@ -17,12 +17,15 @@ import {
   type Tensor,
 } from "@tensorflow/tfjs-core";
 import type { KernelFunc } from "@tensorflow/tfjs-core";
-import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { Registration } from "../types.ts";
 import { libraryPathsFromEnv, type NativeLibrary, openNativeLibrary } from "./_library.ts";
-import { nativeKernels, RELU_GRAD_KERNEL } from "./_kernels.ts";
+import { nativeKernels, RELU_GRAD_KERNEL } from "./_ffi_kernels.ts";
 import { tuneMalloc } from "./_malloc.ts";
-import { useFusedBatchNorm } from "../../kernels/batch_norm_training.ts";
+import { nativePrimitives } from "./_primitives.ts";
+import { useNativeAxpby } from "./_sgd.ts";
+import { NativeCpuBackend } from "./_backend.ts";
+import { type BufferStats, nativeBuffers } from "./_buffers.ts";
+import { useFusedBatchNorm } from "../../tfjs_kernels/batch_norm_training.ts";
 
 /** The TensorFlow.js backend name the native backend registers under. */
 export const NATIVE_BACKEND_NAME = "graft-native";
@@ -43,6 +46,7 @@ export const NATIVE_KERNEL_NAMES: readonly string[] = Object.freeze([
   "Sub",
   "Multiply",
   "Sum",
+  "Transpose",
   "FusedBatchNorm",
 ]);
 
@@ -60,7 +64,8 @@ function reluGradient(dy: Tensor, x: Tensor): Tensor {
 function install(lib: NativeLibrary): void {
   const reference = new Map<string, KernelFunc>();
   for (const k of getKernelsForBackend("cpu")) reference.set(k.kernelName, k.kernelFunc);
-  const overrides = nativeKernels(NATIVE_BACKEND_NAME, lib, (name) => {
+  const primitives = lib.dnnl ? nativePrimitives(lib.dnnl) : undefined;
+  const overrides = nativeKernels(NATIVE_BACKEND_NAME, lib.gemm, primitives, (name) => {
     const f = reference.get(name);
     if (!f) throw new Error(`Cannot build the native backend: no cpu kernel named ${name}`);
     return f as (args: Parameters<KernelFunc>[0]) => ReturnType<KernelFunc>;
@@ -80,13 +85,10 @@ function install(lib: NativeLibrary): void {
     },
   });
   tuneMalloc();
-  registerBackend(NATIVE_BACKEND_NAME, () => {
-    const backend = new MathBackendCPU();
-    // The reference backend prints a "use tfjs-node" banner on first use under Deno.
-    (backend as unknown as { firstUse: boolean }).firstUse = false;
-    return backend;
-  }, 0);
-  useFusedBatchNorm(NATIVE_BACKEND_NAME, lib.primitives?.batchNorm);
+  registerBackend(NATIVE_BACKEND_NAME, () => new NativeCpuBackend(), 0);
+  useFusedBatchNorm(NATIVE_BACKEND_NAME, primitives?.batchNorm);
+  const axpby = primitives?.axpby;
+  useNativeAxpby(axpby && ((alpha, x, beta, y) => axpby.run(alpha, x, beta, y)));
 }
 
 /**
@@ -135,6 +137,21 @@ export function registerNativeSync(): Registration {
   };
 }
 
+/**
+ * How many large (32 MiB and up) kernel outputs the native backend reused from its pool and how
+ * many it allocated fresh, or undefined before the backend is registered.
+ *
+ * @example
+ * ```ts
+ * import { nativeBufferStats } from "./mod.ts";
+ * console.log(nativeBufferStats());
+ * ```
+ */
+export function nativeBufferStats(): BufferStats | undefined {
+  return registration === undefined ? undefined : nativeBuffers.stats;
+}
+
+export type { BufferStats } from "./_buffers.ts";
 export { INSTALL_HINT, openNativeLibrary } from "./_library.ts";
 export type { Gemm, LibraryPaths, NativeLibrary, OpenResult } from "./_library.ts";
-export { NativeMomentumOptimizer } from "./optimizer.ts";
+export { type Axpby, type SgdSettings, sgdStep, useNativeAxpby } from "./_sgd.ts";

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Registration } from "../types.ts";
 import { type AdapterSummary, describeAdapter, summarizeAdapter } from "./_adapter.ts";
-import { useFastConvFilterGrad, useSmallConvIm2col } from "../../kernels/mod.ts";
+import { useFastConvFilterGrad, useSmallConvIm2col } from "../../tfjs_kernels/mod.ts";
 
 /** The TensorFlow.js backend name Graft registers. */
 export const WEBGPU_TF_NAME = "webgpu";

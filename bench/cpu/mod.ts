@@ -1,12 +1,14 @@
 /**
- * `deno task bench cpu`: trains each benchmark model in Graft (native backend) and in PyTorch
- * on the same machine, pair by pair, and prints images/s, the Graft/PyTorch ratio and peak
- * memory. With `--write`, records the table in `bench/RESULTS.md` (CPU section).
+ * `deno task bench cpu`: trains each benchmark model in Graft (native backend, `train()`) and in
+ * PyTorch on the same machine, alternating the two sides in several rounds so that the load of a
+ * shared machine falls on both, and prints per model the median images/s of each side and the
+ * median Graft/PyTorch ratio with its minimum and maximum. With `--write`, adds the run to
+ * `bench/RESULTS.md` (CPU section), with date, machine and command.
  *
  * @example
  * ```ts
  * import { runCpuBench } from "./mod.ts";
- * await runCpuBench(["--only", "small_cnn"]);
+ * await runCpuBench(["--only", "small_cnn", "--rounds", "1"]);
  * ```
  *
  * @module
@@ -14,6 +16,7 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { BENCH_MODELS, type BenchModel } from "./_models.ts";
+import { describeMachine } from "./_machine.ts";
 
 /** One side's measurement, as printed by `graft_worker.ts` and `torch_bench.py`. */
 export interface BenchRun {
@@ -26,11 +29,26 @@ export interface BenchRun {
   readonly [key: string]: unknown;
 }
 
+/** A model's rounds, summarised. */
+export interface ModelSummary {
+  readonly model: string;
+  readonly batch: number;
+  readonly graft: number;
+  readonly pytorch: number;
+  readonly ratio: number;
+  readonly minRatio: number;
+  readonly maxRatio: number;
+  readonly rounds: number;
+  readonly graftRss: number;
+  readonly pytorchRss: number;
+}
+
+/** Timed steps and warm-up steps per model: each run takes several seconds on 2 cores. */
 const STEPS: Record<BenchModel, [steps: number, warmup: number]> = {
-  cifar_vgg16: [8, 2],
+  cifar_vgg16: [10, 2],
   cifar_vgg16_bn: [8, 2],
-  seed_recipe: [6, 2],
-  small_cnn: [30, 3],
+  seed_recipe: [8, 2],
+  small_cnn: [60, 5],
 };
 
 const here = new URL(".", import.meta.url);
@@ -49,68 +67,96 @@ async function runJson(cmd: string, args: string[]): Promise<BenchRun> {
   return peak ? { ...run, peak_rss_mb: peak.child_peak_rss_mb } : run;
 }
 
-async function machine(python: string): Promise<string> {
-  // Deno reads /proc only with --allow-all; ask Python, which the benchmark needs anyway.
-  const script = "import re,os;c=open('/proc/cpuinfo').read();m=open('/proc/meminfo').read();" +
-    "print(re.search(r'model name\\s*:\\s*(.*)',c).group(1)+', '+str(os.cpu_count())+' cores, '+" +
-    "str(round(int(re.search(r'MemTotal:\\s+(\\d+)',m).group(1))/2**20))+' GiB RAM')";
-  try {
-    const out = await new Deno.Command(python, { args: ["-c", script], stdout: "piped" }).output();
-    const text = new TextDecoder().decode(out.stdout).trim();
-    if (out.success && text) return `${text}, ${Deno.build.os}/${Deno.build.arch}`;
-  } catch {
-    // Fall through.
-  }
-  return `${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}`;
+/** The median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function table(pairs: [BenchRun, BenchRun][]): string {
+/**
+ * Summarises a model's rounds: median images/s per side, median ratio of the rounds' ratios
+ * with their range, peak memory (largest seen).
+ *
+ * @example
+ * ```ts ignore
+ * const s = summarise([[graftRun, torchRun], [graftRun2, torchRun2]]);
+ * ```
+ */
+export function summarise(pairs: readonly [BenchRun, BenchRun][]): ModelSummary {
+  const ratios = pairs.map(([g, p]) => g.images_per_s / p.images_per_s);
+  const [g0] = pairs[0]!;
+  return {
+    model: g0.model,
+    batch: Number(g0["batch"]),
+    graft: median(pairs.map(([g]) => g.images_per_s)),
+    pytorch: median(pairs.map(([, p]) => p.images_per_s)),
+    ratio: median(ratios),
+    minRatio: Math.min(...ratios),
+    maxRatio: Math.max(...ratios),
+    rounds: pairs.length,
+    graftRss: Math.max(...pairs.map(([g]) => g.peak_rss_mb)),
+    pytorchRss: Math.max(...pairs.map(([, p]) => p.peak_rss_mb)),
+  };
+}
+
+/** The one line per model: `MODEL: Graft X img/s, PyTorch Y img/s, ratio R, ...` (medians). */
+export function summaryLine(s: ModelSummary): string {
+  return `${s.model}: Graft ${s.graft.toFixed(1)} img/s, PyTorch ${
+    s.pytorch.toFixed(1)
+  } img/s, ratio ${s.ratio.toFixed(2)} (min ${s.minRatio.toFixed(2)}, max ${
+    s.maxRatio.toFixed(2)
+  }, ${s.rounds} rounds), peak RSS ${s.graftRss.toFixed(0)} / ${s.pytorchRss.toFixed(0)} MiB`;
+}
+
+function table(summaries: readonly ModelSummary[]): string {
   const rows = [
-    "| model | batch | Graft img/s | PyTorch img/s | ratio | Graft peak RSS | PyTorch peak RSS |",
-    "|---|---:|---:|---:|---:|---:|---:|",
+    "| model | batch | Graft img/s | PyTorch img/s | ratio | min | max | Graft peak RSS | PyTorch peak RSS |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
-  for (const [g, p] of pairs) {
+  for (const s of summaries) {
     rows.push(
-      `| ${g.model} | ${g["batch"]} | ${g.images_per_s.toFixed(1)} | ${
-        p.images_per_s.toFixed(1)
-      } | ` +
-        `${(g.images_per_s / p.images_per_s).toFixed(2)} | ${g.peak_rss_mb.toFixed(0)} MiB | ` +
-        `${p.peak_rss_mb.toFixed(0)} MiB |`,
+      `| ${s.model} | ${s.batch} | ${s.graft.toFixed(1)} | ${s.pytorch.toFixed(1)} | ` +
+        `${s.ratio.toFixed(2)} | ${s.minRatio.toFixed(2)} | ${s.maxRatio.toFixed(2)} | ` +
+        `${s.graftRss.toFixed(0)} MiB | ${s.pytorchRss.toFixed(0)} MiB |`,
     );
   }
   return rows.join("\n");
 }
 
-/** Replaces (or appends) the text between `<!-- cpu:begin -->` and `<!-- cpu:end -->`. */
-function writeSection(path: URL, body: string): void {
+/** Adds a run right after `<!-- cpu:begin -->` (newest first), keeping every earlier run. */
+function recordRun(path: URL, body: string): void {
   let text = "# Graft benchmarks\n";
   try {
     text = Deno.readTextFileSync(path);
   } catch {
     // First write.
   }
-  const block = `<!-- cpu:begin -->\n${body}\n<!-- cpu:end -->`;
-  const re = /<!-- cpu:begin -->[\s\S]*<!-- cpu:end -->/;
-  text = re.test(text) ? text.replace(re, block) : `${text.trimEnd()}\n\n${block}\n`;
+  const marker = "<!-- cpu:begin -->";
+  text = text.includes(marker)
+    ? text.replace(marker, `${marker}\n\n${body}\n`)
+    : `${text.trimEnd()}\n\n${marker}\n\n${body}\n\n<!-- cpu:end -->\n`;
   Deno.writeTextFileSync(path, text);
   // Keep the file as `deno fmt` wants it (aligned tables, wrapped lines), so the gate passes.
   new Deno.Command(Deno.execPath(), { args: ["fmt", "-q", fileURLToPath(path)] }).outputSync();
 }
 
 /**
- * Runs the CPU benchmark. Options: `--batch 64`, `--threads 2` (PyTorch), `--only MODEL`
- * (repeatable), `--steps N` (overrides the per-model step count), `--backend native`,
- * `--write` (record in bench/RESULTS.md).
+ * Runs the CPU benchmark. Options: `--rounds 3` (Graft and PyTorch alternate in each), `--batch
+ * 64`, `--threads N` (PyTorch; default: the core count), `--only MODEL` (repeatable), `--steps N`
+ * (overrides the per-model step count), `--backend native`, `--write` (record in
+ * bench/RESULTS.md).
  *
  * @example
- * ```ts
- * await runCpuBench(["--only", "small_cnn", "--steps", "5"]);
+ * ```ts ignore
+ * await runCpuBench(["--only", "small_cnn", "--steps", "5", "--rounds", "1"]);
  * ```
  */
 export async function runCpuBench(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
+      rounds: { type: "string", default: "3" },
       batch: { type: "string", default: "64" },
       threads: { type: "string", default: String(navigator.hardwareConcurrency) },
       only: { type: "string", multiple: true },
@@ -121,68 +167,89 @@ export async function runCpuBench(args: string[]): Promise<void> {
     },
   });
   const models = (values.only ?? BENCH_MODELS) as BenchModel[];
-  const batch = values.batch;
-  const pairs: [BenchRun, BenchRun][] = [];
-  const started = new Date();
-  const host = await machine(values.python);
-  console.log(`Machine: ${host}`);
   for (const model of models) {
-    if (!BENCH_MODELS.includes(model)) throw new Error(`Unknown benchmark model: ${model}`);
-    const [defSteps, warmup] = STEPS[model];
-    const steps = values.steps ?? String(defSteps);
-    const graft = await runJson(values.python, [
-      new URL("peak_rss.py", here).pathname,
-      Deno.execPath(),
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      new URL("graft_worker.ts", here).pathname,
-      model,
-      batch,
-      steps,
-      String(warmup),
-      values.backend,
-    ]);
-    const torch = await runJson(values.python, [
-      new URL("torch_bench.py", here).pathname,
-      model,
-      batch,
-      steps,
-      String(warmup),
-      values.threads,
-    ]);
-    pairs.push([graft, torch]);
-    console.log(
-      `${model}: Graft ${graft.images_per_s.toFixed(1)} img/s, PyTorch ${
-        torch.images_per_s.toFixed(1)
-      } img/s, ratio ${(graft.images_per_s / torch.images_per_s).toFixed(2)}, peak RSS ${
-        graft.peak_rss_mb.toFixed(0)
-      } / ${torch.peak_rss_mb.toFixed(0)} MiB`,
-    );
+    if (!BENCH_MODELS.includes(model)) {
+      throw new Error(`Unknown benchmark model: ${model} (expected ${BENCH_MODELS.join(", ")})`);
+    }
   }
-  const first = pairs[0];
-  const detail = first
-    ? `Graft backend: ${first[0]["backend"]}. PyTorch ${first[1]["version"]}, ` +
-      `${first[1]["threads"]} threads (its default here: ${first[1]["default_threads"]}).`
-    : "";
-  const md = table(pairs);
+  const rounds = Number(values.rounds);
+  if (!(Number.isInteger(rounds) && rounds >= 1)) {
+    throw new Error(`Invalid --rounds: expected an integer >= 1, received ${values.rounds}`);
+  }
+  const batch = values.batch;
+  const started = new Date();
+  const machine = await describeMachine(values.python);
+  console.log(`Machine: ${machine.line}`);
+  const sides = {
+    graft: (model: BenchModel, steps: string, warmup: string) =>
+      runJson(values.python, [
+        new URL("peak_rss.py", here).pathname,
+        Deno.execPath(),
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "--allow-ffi",
+        "--allow-sys",
+        new URL("graft_worker.ts", here).pathname,
+        model,
+        batch,
+        steps,
+        warmup,
+        values.backend,
+      ]),
+    pytorch: (model: BenchModel, steps: string, warmup: string) =>
+      runJson(values.python, [
+        new URL("torch_bench.py", here).pathname,
+        model,
+        batch,
+        steps,
+        warmup,
+        values.threads,
+      ]),
+  };
+  const runs = new Map<BenchModel, [BenchRun, BenchRun][]>(models.map((m) => [m, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const model of models) {
+      const [defSteps, warmup] = STEPS[model];
+      const steps = values.steps ?? String(defSteps);
+      // Alternate which side goes first, so neither always runs right after the other.
+      const first = round % 2 === 1 ? "graft" : "pytorch";
+      const a = await sides[first](model, steps, String(warmup));
+      const b = await sides[first === "graft" ? "pytorch" : "graft"](model, steps, String(warmup));
+      const pair: [BenchRun, BenchRun] = first === "graft" ? [a, b] : [b, a];
+      runs.get(model)!.push(pair);
+      console.log(
+        `  round ${round}/${rounds} ${model}: Graft ${pair[0].images_per_s.toFixed(1)}, ` +
+          `PyTorch ${pair[1].images_per_s.toFixed(1)} img/s, ratio ${
+            (pair[0].images_per_s / pair[1].images_per_s).toFixed(2)
+          }`,
+      );
+    }
+  }
+  const summaries = models.map((m) => summarise(runs.get(m)!));
+  console.log("");
+  for (const s of summaries) console.log(summaryLine(s));
+  const [g, p] = runs.get(models[0]!)![0]!;
+  const detail =
+    `Graft backend: ${g["backend"]}. PyTorch ${p["version"]}, ${p["threads"]} threads ` +
+    `(its default here: ${p["default_threads"]}).`;
+  const md = table(summaries);
   console.log(`\n${md}\n${detail}`);
   if (values.write) {
     const body = [
-      "## CPU training throughput (issue 4)",
+      `### Run of ${started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
       "",
-      `- Date: ${started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
-      `- Machine: ${host}`,
+      `- Machine: ${machine.line}`,
       `- Command: \`flock /tmp/graft-bench.lock deno task bench cpu ${args.join(" ")}\``,
       `- ${detail}`,
-      "- Synthetic 32x32x3 batches, SGD lr 0.001 momentum 0.9 on trainable weights, softmax " +
-      "cross-entropy; images/s over the timed steps after warm-up; peak RSS of each process.",
+      `- ${rounds} rounds, Graft and PyTorch alternating; medians per model, ratio range over the ` +
+      "rounds. Synthetic 32x32x3 batches; Graft runs `train()` (SGD lr 0.001 momentum 0.9 on " +
+      "the trainable weights, cross-entropy), PyTorch the same step; images/s over the timed " +
+      "steps after warm-up; peak RSS of each process.",
       "",
       md,
     ].join("\n");
-    writeSection(new URL("../RESULTS.md", here), body);
+    recordRun(new URL("../RESULTS.md", here), body);
     console.log("Wrote bench/RESULTS.md");
   }
 }

@@ -1,7 +1,10 @@
 /**
  * `deno task bench profile [MODEL] [BACKEND] [BATCH] [--tfjs-batch-norm]`: where one training step
- * of a CPU benchmark model spends its time, kernel by kernel (`tf.profile`), after two warm-up
- * steps. Prints the step time and a Markdown table of the kernels by total time.
+ * of a CPU benchmark model spends its time. The step is `train()`'s own (SGD with momentum,
+ * cross-entropy, synthetic batch); after two warm-up steps and one timed without the profiler,
+ * one step is profiled kernel by kernel and split into phases (data feeding, forward, loss and
+ * backward, optimizer update, disposal) whose rows add up to the step's wall time: time outside
+ * any kernel (tape bookkeeping, JavaScript loops, allocation) is its own row in each phase.
  * `--tfjs-batch-norm` removes Graft's fused batch-norm kernels first, to measure TensorFlow.js's
  * own composite BatchNorm for comparison.
  *
@@ -9,25 +12,77 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
-import { build } from "../../compile/mod.ts";
 import { type BackendName, useBackend } from "../../backends/mod.ts";
-import { NativeMomentumOptimizer } from "../../backends/native/mod.ts";
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from "../../kernels/mod.ts";
-import { BENCH_MODELS, type BenchModel, benchSpec } from "./_models.ts";
+import { nativeBufferStats } from "../../backends/native/mod.ts";
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from "../../tfjs_kernels/mod.ts";
+import { Optimizer } from "../../train/optimizers.ts";
+import { BENCH_MODELS, type BenchModel } from "./_models.ts";
+import { trainSteps } from "./_train_run.ts";
 
-/** One kernel's share of a step. */
+/** One kernel's share of a step, in one phase. */
 export interface KernelTime {
   readonly name: string;
+  readonly phase: Phase;
   readonly ms: number;
   readonly calls: number;
 }
 
+/** The phases of a step, in order. */
+export type Phase = "data" | "setup" | "forward" | "backward" | "optimizer" | "cleanup";
+
+/** What each phase covers. */
+export const PHASES: Readonly<Record<Phase, string>> = {
+  data: "data feeding (batch assembly)",
+  setup: "input tensors",
+  forward: "forward (model.apply)",
+  backward: "loss, backward (tape), loss readback",
+  optimizer: "optimizer update",
+  cleanup: "disposal, callbacks",
+};
+
+/** One phase's wall time and the part of it spent inside kernels. */
+export interface PhaseTime {
+  readonly phase: Phase;
+  readonly ms: number;
+  readonly kernelMs: number;
+}
+
+/** The full account of one training step. */
+export interface StepAccount {
+  /** Wall time of the profiled step (its phases add up to it). */
+  readonly stepMs: number;
+  /** Wall time of the step before, run without the profiler. */
+  readonly unprofiledMs: number;
+  readonly phases: readonly PhaseTime[];
+  /** Kernels by phase and name, largest first. */
+  readonly kernels: readonly KernelTime[];
+  /** Kernel outputs of 32 MiB or more in the step (glibc maps those fresh unless reused). */
+  readonly largeOutputs: { readonly count: number; readonly mb: number };
+  /** Large native output buffers reused from the backend's pool / allocated fresh, this step. */
+  readonly buffers?: { readonly reused: number; readonly fresh: number };
+  readonly detail: string;
+}
+
+interface ProfiledKernel {
+  name: string;
+  kernelTimeMs: number | Promise<number> | { error: string };
+  outputShapes: (number[] | null)[];
+}
+
+interface EngineState {
+  profiling: boolean;
+  activeProfile: { kernels: ProfiledKernel[] };
+}
+
+const WARMUP = 2;
+const LARGE_BYTES = 32 * 2 ** 20;
+
 /**
- * Profiles one training step (SGD with momentum, softmax cross-entropy, synthetic batch).
+ * Profiles one training step of `train()` and accounts for all of its wall time.
  *
  * @example
- * ```ts
- * const { stepMs, kernels } = await profileStep("cifar_vgg16", "native", 64);
+ * ```ts ignore
+ * const { stepMs, phases, kernels } = await profileStep("cifar_vgg16", "native", 64);
  * ```
  */
 export async function profileStep(
@@ -35,76 +90,194 @@ export async function profileStep(
   backend: BackendName,
   batch: number,
   tfjsBatchNorm = false,
-): Promise<{ stepMs: number; kernels: KernelTime[]; detail: string }> {
+): Promise<StepAccount> {
   const info = await useBackend(backend, { quiet: true });
   if (tfjsBatchNorm) {
     for (const name of [BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_GRAD_KERNEL]) {
       if (tf.getKernel(name, info.tfBackend)) tf.unregisterKernel(name, info.tfBackend);
     }
   }
-  const net = build(benchSpec(model), { seed: 0 });
-  const x = tf.randomUniform([batch, 32, 32, 3]);
-  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32"), 10);
-  const opt = info.tfBackend === "graft-native"
-    ? new NativeMomentumOptimizer(0.001, 0.9)
-    : tf.train.momentum(0.001, 0.9);
-  const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
-  const step = () => {
-    const loss = opt.minimize(
-      () => tf.losses.softmaxCrossEntropy(y, net.apply(x, { training: true }) as tf.Tensor),
-      true,
-      vars,
-    )!;
-    loss.dataSync();
-    loss.dispose();
+  const state = (tf.engine() as unknown as { state: EngineState }).state;
+  const target = WARMUP + 2;
+  let step = 0;
+  const starts: number[] = [];
+  const marks: { phase: Phase | "end"; at: number; kernel: number }[] = [];
+  const mark = (phase: Phase | "end") => {
+    if (step === target) {
+      marks.push({ phase, at: performance.now(), kernel: state.activeProfile.kernels.length });
+    }
   };
-  step();
-  step();
-  const t0 = performance.now();
-  step();
-  const stepMs = performance.now() - t0;
-  const profile = await tf.profile(step);
-  const byName = new Map<string, { ms: number; calls: number }>();
-  for (const k of profile.kernels) {
-    // Op-level scopes (`fusedConv2d__op`) wrap kernels already listed; keep kernels only.
-    if (k.name.endsWith("__op") || k.name === "unnamed scope") continue;
-    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += Number(k.kernelTimeMs);
-    e.calls++;
-    byName.set(k.name, e);
+  let buffersBefore = nativeBufferStats();
+  const apply = Optimizer.prototype.apply;
+  Optimizer.prototype.apply = function (this: Optimizer, ...args: Parameters<typeof apply>) {
+    mark("optimizer");
+    apply.apply(this, args);
+    mark("cleanup");
+  };
+  let run;
+  try {
+    run = await trainSteps(model, batch, target, {
+      dataset: (ds) => ({
+        ...ds,
+        batch(indices, rng) {
+          step++;
+          starts.push(performance.now());
+          if (step === target) {
+            buffersBefore = nativeBufferStats();
+            state.activeProfile.kernels = [];
+            state.profiling = true;
+          }
+          mark("data");
+          const b = ds.batch(indices, rng);
+          mark("setup");
+          return b;
+        },
+      }),
+      model: (m) => {
+        const forward = m.apply.bind(m);
+        m.apply = ((inputs, kwargs) => {
+          mark("forward");
+          const out = forward(inputs, kwargs);
+          mark("backward");
+          return out;
+        }) as typeof m.apply;
+        return m;
+      },
+      onStepEnd: () => {
+        mark("end");
+        if (step === target) state.profiling = false;
+      },
+    });
+  } finally {
+    Optimizer.prototype.apply = apply;
+    state.profiling = false;
   }
-  const kernels = [...byName].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
-  return { stepMs, kernels, detail: `${info.chosen} (${info.detail})` };
+  const buffersAfter = nativeBufferStats();
+  const profiled = [...state.activeProfile.kernels];
+  const times = await Promise.all(profiled.map(async (k) => {
+    const t = await k.kernelTimeMs;
+    return typeof t === "number" ? t : 0;
+  }));
+  const phases: PhaseTime[] = [];
+  const byKey = new Map<string, KernelTime>();
+  let largeCount = 0, largeBytes = 0;
+  for (let i = 0; i + 1 < marks.length; i++) {
+    const from = marks[i]!, to = marks[i + 1]!;
+    if (from.phase === "end") continue;
+    const phase = from.phase;
+    let kernelMs = 0;
+    for (let k = from.kernel; k < to.kernel; k++) {
+      const kernel = profiled[k]!;
+      // Op-level scopes (`fusedConv2d__op`) wrap kernels already listed; keep kernels only.
+      if (kernel.name.endsWith("__op") || kernel.name === "unnamed scope") continue;
+      const ms = times[k]!;
+      kernelMs += ms;
+      const key = `${phase}/${kernel.name}`;
+      const e = byKey.get(key) ?? { name: kernel.name, phase, ms: 0, calls: 0 };
+      byKey.set(key, { ...e, ms: e.ms + ms, calls: e.calls + 1 });
+      // Identity and Reshape share their input's data.
+      const shares = kernel.name === "Identity" || kernel.name === "Reshape";
+      for (const shape of shares ? [] : kernel.outputShapes) {
+        const bytes = 4 * (shape ?? []).reduce((a, b) => a * b, 1);
+        if (bytes >= LARGE_BYTES) {
+          largeCount++;
+          largeBytes += bytes;
+        }
+      }
+    }
+    const prev = phases.find((p) => p.phase === phase);
+    if (prev) phases[phases.indexOf(prev)] = { ...prev, ms: prev.ms + to.at - from.at };
+    else phases.push({ phase, ms: to.at - from.at, kernelMs });
+  }
+  const stepMs = marks.at(-1)!.at - marks[0]!.at;
+  const previous = target - 2;
+  const unprofiledMs = run.stepEnds[previous]! - starts[previous]!;
+  const kernels = [...byKey.values()].sort((a, b) => b.ms - a.ms);
+  const buffers = buffersBefore && buffersAfter
+    ? {
+      reused: buffersAfter.reused - buffersBefore.reused,
+      fresh: buffersAfter.fresh - buffersBefore.fresh,
+    }
+    : undefined;
+  return {
+    stepMs,
+    unprofiledMs,
+    phases,
+    kernels,
+    largeOutputs: { count: largeCount, mb: largeBytes / 2 ** 20 },
+    ...(buffers ? { buffers } : {}),
+    detail: `${info.chosen} (${info.detail})`,
+  };
 }
 
 /**
- * Runs {@linkcode profileStep} from command-line arguments and prints the table.
+ * The account as Markdown: phases (inside and outside kernels) adding up to the step, then the
+ * kernels of 1 ms or more.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * console.log(formatAccount(await profileStep("small_cnn", "native", 8)));
+ * ```
+ */
+export function formatAccount(r: StepAccount): string {
+  const lines = [
+    "| phase | ms | in kernels | outside kernels |",
+    "| --- | ---: | ---: | ---: |",
+  ];
+  let kernelTotal = 0;
+  for (const p of r.phases) {
+    kernelTotal += p.kernelMs;
+    lines.push(
+      `| ${PHASES[p.phase]} | ${p.ms.toFixed(1)} | ${p.kernelMs.toFixed(1)} | ${
+        (p.ms - p.kernelMs).toFixed(1)
+      } |`,
+    );
+  }
+  lines.push(
+    `| **step** | **${r.stepMs.toFixed(1)}** | ${kernelTotal.toFixed(1)} | ${
+      (r.stepMs - kernelTotal).toFixed(1)
+    } |`,
+    "",
+    "| kernel | phase | ms | calls |",
+    "| --- | --- | ---: | ---: |",
+  );
+  for (const k of r.kernels.filter((k) => k.ms >= 1)) {
+    lines.push(`| ${k.name} | ${k.phase} | ${k.ms.toFixed(1)} | ${k.calls} |`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Runs {@linkcode profileStep} from command-line arguments and prints the account, for every
+ * benchmark model when none is named.
+ *
+ * @example
+ * ```ts ignore
  * await runProfile(["cifar_vgg16_bn", "native", "64"]);
  * ```
  */
 export async function runProfile(args: string[]): Promise<void> {
   const tfjsBatchNorm = args.includes("--tfjs-batch-norm");
-  const [model = "cifar_vgg16", backend = "native", batch = "64"] = args.filter((a) =>
-    !a.startsWith("--")
-  );
-  if (!BENCH_MODELS.includes(model as BenchModel)) {
+  const [model, backend = "native", batch = "64"] = args.filter((a) => !a.startsWith("--"));
+  if (model !== undefined && !BENCH_MODELS.includes(model as BenchModel)) {
     throw new Error(`Unknown benchmark model: expected one of ${BENCH_MODELS.join(", ")}`);
   }
-  const r = await profileStep(
-    model as BenchModel,
-    backend as BackendName,
-    Number(batch),
-    tfjsBatchNorm,
-  );
-  const when = new Date().toISOString().slice(0, 16).replace("T", " ");
-  const bn = tfjsBatchNorm ? ", TensorFlow.js's composite BatchNorm" : "";
-  console.log(`- ${model}, batch ${batch}, ${r.detail}${bn}, ${when} UTC.`);
-  console.log(`- One training step: ${r.stepMs.toFixed(0)} ms (timed outside the profiler)\n`);
-  console.log("| kernel | ms | calls |\n| --- | ---: | ---: |");
-  for (const k of r.kernels.filter((k) => k.ms >= 1)) {
-    console.log(`| ${k.name} | ${k.ms.toFixed(1)} | ${k.calls} |`);
+  for (const m of model === undefined ? BENCH_MODELS : [model as BenchModel]) {
+    const r = await profileStep(m, backend as BackendName, Number(batch), tfjsBatchNorm);
+    const when = new Date().toISOString().slice(0, 16).replace("T", " ");
+    const bn = tfjsBatchNorm ? ", TensorFlow.js's composite BatchNorm" : "";
+    console.log(`- ${m}, batch ${batch}, ${r.detail}${bn}, ${when} UTC.`);
+    console.log(
+      `- One training step of train(): ${r.stepMs.toFixed(0)} ms profiled, ${
+        r.unprofiledMs.toFixed(0)
+      } ms without the profiler. Outputs of 32 MiB or more: ${r.largeOutputs.count} (${
+        r.largeOutputs.mb.toFixed(0)
+      } MiB)${
+        r.buffers
+          ? `; large native buffers reused ${r.buffers.reused}, fresh ${r.buffers.fresh}`
+          : ""
+      }.\n`,
+    );
+    console.log(`${formatAccount(r)}\n`);
   }
 }

@@ -14,7 +14,7 @@ import {
   restoreSmallConv,
   useFastConvFilterGrad,
   useSmallConvIm2col,
-} from "../../kernels/mod.ts";
+} from "../../tfjs_kernels/mod.ts";
 
 const backend = Deno.args[0] ?? "webgpu";
 const n = Number(Deno.args[1] ?? 8);

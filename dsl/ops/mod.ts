@@ -33,3 +33,5 @@ export * from "./adaptive_avg_pool2d.ts";
 export * from "./global_avg_pool2d.ts";
 export * from "./flatten.ts";
 export * from "./batch_norm.ts";
+export * from "./add.ts";
+export * from "./concat.ts";

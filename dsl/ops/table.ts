@@ -5,8 +5,10 @@ import type { z } from "zod";
 import type { OpDef, OpLayer } from "./_def.ts";
 import { callText, makeLayer } from "./_layer.ts";
 import { type ConfigIssue, parseWith } from "./_schema.ts";
+import { addOp } from "./add.ts";
 import { adaptiveAvgPool2dOp } from "./adaptive_avg_pool2d.ts";
 import { batchNormOp } from "./batch_norm.ts";
+import { concatOp } from "./concat.ts";
 import { conv2dOp } from "./conv2d.ts";
 import { denseOp } from "./dense.ts";
 import { dropoutOp } from "./dropout.ts";
@@ -45,6 +47,10 @@ export interface OpTable {
   readonly flatten: typeof flattenOp;
   /** Batch normalisation. */
   readonly batchNorm: typeof batchNormOp;
+  /** Element-wise sum of several inputs. */
+  readonly add: typeof addOp;
+  /** Several inputs joined along the channel axis. */
+  readonly concat: typeof concatOp;
 }
 
 /**
@@ -68,6 +74,8 @@ export const OPS: OpTable = Object.freeze({
   globalAvgPool2d: globalAvgPool2dOp,
   flatten: flattenOp,
   batchNorm: batchNormOp,
+  add: addOp,
+  concat: concatOp,
 });
 
 /**

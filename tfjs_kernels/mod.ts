@@ -1,11 +1,13 @@
 /**
- * Kernels Graft adds to TensorFlow.js: the convolution weight gradient as matrix products,
- * installed per backend.
+ * TensorFlow.js kernels Graft adds to any backend (written with TensorFlow.js ops or typed-array
+ * loops, installed per backend): the convolution weight gradient as matrix products, small
+ * convolutions by im2col, fused training-mode BatchNorm. The FFI kernels of the native backend
+ * are in `backends/native/_ffi_kernels.ts`.
  *
  * @example
  * ```ts
  * import "@tensorflow/tfjs-backend-cpu";
- * import { useFastConvFilterGrad } from "@graft/graft/kernels";
+ * import { useFastConvFilterGrad } from "@graft/graft/tfjs-kernels";
  * useFastConvFilterGrad("cpu");
  * ```
  *
@@ -24,3 +26,4 @@ export {
   hasFusedBatchNorm,
   useFusedBatchNorm,
 } from "./batch_norm_training.ts";
+export type { ConvGeometry } from "./conv_geometry.ts";

@@ -15,21 +15,13 @@ import {
   util,
 } from "@tensorflow/tfjs-core";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-import type { NativeLibrary } from "./_library.ts";
-import {
-  applyOtherActivation,
-  channelBias,
-  convGeometry,
-  f32,
-  isNhwc,
-  poolGeometry,
-} from "./_kernel_args.ts";
-import {
-  conv2dBackpropFilter,
-  conv2dBackpropInput,
-  conv2dForward,
-  type FusedActivation,
-} from "./_conv.ts";
+import { convGeometry } from "../../tfjs_kernels/conv_geometry.ts";
+import type { NativePrimitives } from "./_primitives.ts";
+import type { FusedActivation, Gemm } from "./_types.ts";
+import { nativeBuffers } from "./_buffers.ts";
+import { transpose, TRANSPOSE_MAX_RANK } from "./_transpose.ts";
+import { applyOtherActivation, channelBias, f32, isNhwc, poolGeometry } from "./_kernel_args.ts";
+import { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward } from "./_conv.ts";
 import { maxPoolBackward, maxPoolForward, type PoolGeometry } from "./_pool.ts";
 import { GEMM_SUM_MIN_ELEMENTS, sumInner, sumOuter, sumOuterGemm } from "./_reduce.ts";
 import {
@@ -42,7 +34,7 @@ import {
   step,
 } from "./_elementwise.ts";
 
-export { convGeometry, poolGeometry } from "./_kernel_args.ts";
+export { poolGeometry } from "./_kernel_args.ts";
 
 /** The native backend's own kernel for the ReLU gradient (inputs `x` and `dy`). */
 export const RELU_GRAD_KERNEL = "GraftReluGrad";
@@ -61,11 +53,11 @@ type Fallback = (args: Args) => TensorInfo | TensorInfo[];
  */
 export function nativeKernels(
   backendName: string,
-  lib: NativeLibrary,
+  gemm: Gemm,
+  primitives: NativePrimitives | undefined,
   reference: (kernelName: string) => Fallback,
 ): KernelConfig[] {
-  const { gemm } = lib;
-  const { convolutions, maxPool, reluGrad: dnnlReluGrad } = lib.primitives ?? {};
+  const { convolutions, maxPool, reluGrad: dnnlReluGrad } = primitives ?? {};
   const def = (
     kernelName: string,
     f: (args: Args, fallback: Fallback) => TensorInfo | TensorInfo[] | undefined,
@@ -139,7 +131,8 @@ export function nativeKernels(
     const activation = fused ? String(attrs["activation"] ?? "linear") : "linear";
     const bias = fused ? channelBias(backend, inputs["bias"], n) : null;
     if (bias === undefined) return undefined;
-    const out = new Float32Array(batch * m * n);
+    // Every element is written by the GEMM (beta 0), so a reused buffer needs no zeroing.
+    const out = nativeBuffers.take(batch * m * n);
     for (let i = 0; i < batch; i++) {
       gemm(
         ta,
@@ -329,6 +322,15 @@ export function nativeKernels(
         b[j] = offset[j]! - mean[j]! * a[j]!;
       }
       return backend.makeTensorInfo(xi.shape, "float32", channelAffine(x, a, b));
+    }),
+    def("Transpose", (args) => {
+      const backend = be(args);
+      const xi = args.inputs["x"]!;
+      const x = f32(backend, xi);
+      const perm = (args.attrs ?? {})["perm"] as number[] | undefined;
+      if (!x || !perm || xi.shape.length > TRANSPOSE_MAX_RANK) return undefined;
+      const shape = perm.map((p) => xi.shape[p]!);
+      return backend.makeTensorInfo(shape, "float32", transpose(x, xi.shape, perm));
     }),
     def("Add", (args) => binary(args, "add")),
     def("Sub", (args) => binary(args, "sub")),

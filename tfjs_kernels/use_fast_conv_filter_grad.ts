@@ -27,7 +27,7 @@ function asTensor(info: tf.TensorInfo, backend: tf.KernelBackend): [tf.Tensor, b
  * @example
  * ```ts
  * import "@tensorflow/tfjs-backend-cpu";
- * import { useFastConvFilterGrad } from "@graft/graft/kernels";
+ * import { useFastConvFilterGrad } from "@graft/graft/tfjs-kernels";
  * useFastConvFilterGrad("cpu");
  * ```
  */
@@ -70,7 +70,7 @@ export function useFastConvFilterGrad(backendName: string): boolean {
  * @example
  * ```ts
  * import "@tensorflow/tfjs-backend-cpu";
- * import { restoreConvFilterGrad, useFastConvFilterGrad } from "@graft/graft/kernels";
+ * import { restoreConvFilterGrad, useFastConvFilterGrad } from "@graft/graft/tfjs-kernels";
  * useFastConvFilterGrad("cpu");
  * restoreConvFilterGrad("cpu");
  * ```

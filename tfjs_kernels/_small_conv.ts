@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { im2col, type Im2colGeometry, padFor } from "./_im2col.ts";
+import { im2col, padFor } from "./_im2col.ts";
+import type { ConvGeometry } from "./conv_geometry.ts";
 
 /**
  * Output positions per image at or under which the batch-folded form is used. TensorFlow.js's
@@ -13,7 +14,7 @@ export const SMALL_SPATIAL = 16;
 export function convByIm2col(
   x: tf.Tensor,
   filter: tf.Tensor,
-  g: Im2colGeometry,
+  g: ConvGeometry,
   bias?: tf.Tensor,
   activation?: "relu" | "linear",
 ): tf.Tensor4D {
@@ -28,7 +29,7 @@ export function convByIm2col(
       ...(bias ? { bias } : {}),
       ...(activation ? { activation } : {}),
     });
-    return tf.reshape(y, [n, g.oh, g.ow, co]);
+    return tf.reshape(y, [n, g.outHeight, g.outWidth, co]);
   });
 }
 
@@ -43,18 +44,26 @@ export function convInputGradByIm2col(
   padTop: number,
   padLeft: number,
 ): tf.Tensor4D {
-  const [fh, fw] = filter.shape as [number, number, number, number];
+  const [fh, fw, ci, co] = filter.shape as [number, number, number, number];
+  const [batch, ih, iw] = inputShape;
   return tf.tidy(() => {
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
     return convByIm2col(dy, flipped, {
-      fh,
-      fw,
-      sh: 1,
-      sw: 1,
-      top: fh - 1 - padTop,
-      left: fw - 1 - padLeft,
-      oh: inputShape[1],
-      ow: inputShape[2],
+      batch,
+      inHeight: dy.shape[1]!,
+      inWidth: dy.shape[2]!,
+      inChannels: co,
+      outHeight: ih,
+      outWidth: iw,
+      outChannels: ci,
+      filterHeight: fh,
+      filterWidth: fw,
+      strideHeight: 1,
+      strideWidth: 1,
+      dilationHeight: 1,
+      dilationWidth: 1,
+      padTop: fh - 1 - padTop,
+      padLeft: fw - 1 - padLeft,
     });
   });
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { geometryOf, im2col, padFor } from "./_im2col.ts";
+import { convGeometry, im2col, padFor } from "./_im2col.ts";
 
 /** Options for {@linkcode conv2dFilterGrad}. */
 export interface Conv2dFilterGradOptions {
@@ -55,12 +55,12 @@ export function conv2dFilterGrad(
     "channelsLast",
   );
   const [n, , , c] = x.shape as [number, number, number, number];
-  const g = geometryOf(info);
+  const g = convGeometry(info);
   const co = info.outChannels;
   return tf.tidy(() => {
     const padded = padFor(x, g);
-    const rowsPerImage = g.oh * g.ow;
-    const cols = g.fh * g.fw * c;
+    const rowsPerImage = g.outHeight * g.outWidth;
+    const cols = g.filterHeight * g.filterWidth * c;
     const limit = options.maxBlockElements ?? DEFAULT_BLOCK_ELEMENTS;
     const block = Math.max(1, Math.min(n, Math.floor(limit / Math.max(1, rowsPerImage * cols))));
     let acc: tf.Tensor2D | undefined;
@@ -68,7 +68,7 @@ export function conv2dFilterGrad(
       const nb = Math.min(block, n - b0);
       const part = tf.tidy(() => {
         const a = im2col(padded, g, b0, nb);
-        const dyRows = tf.reshape(tf.slice(dy, [b0, 0, 0, 0], [nb, g.oh, g.ow, co]), [
+        const dyRows = tf.reshape(tf.slice(dy, [b0, 0, 0, 0], [nb, g.outHeight, g.outWidth, co]), [
           nb * rowsPerImage,
           co,
         ]);

@@ -60,7 +60,7 @@ function make(backend: unknown, shape: number[], v: Float32Array): tf.TensorInfo
  *
  * @example
  * ```ts
- * import { useFusedBatchNorm } from "@graft/graft/kernels";
+ * import { useFusedBatchNorm } from "@graft/graft/tfjs-kernels";
  * useFusedBatchNorm("graft-native");
  * ```
  */
@@ -122,7 +122,7 @@ export function useFusedBatchNorm(
  *
  * @example
  * ```ts
- * import { hasFusedBatchNorm } from "@graft/graft/kernels";
+ * import { hasFusedBatchNorm } from "@graft/graft/tfjs-kernels";
  * if (hasFusedBatchNorm()) console.log("one-kernel batch norm");
  * ```
  */
@@ -149,7 +149,7 @@ export interface BatchNormTrainingResult {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { batchNormTraining } from "@graft/graft/kernels";
+ * import { batchNormTraining } from "@graft/graft/tfjs-kernels";
  * const x = tf.randomNormal([8, 4, 4, 3]);
  * const { y, mean, variance } = batchNormTraining(x, tf.ones([3]), tf.zeros([3]), 1e-5);
  * ```

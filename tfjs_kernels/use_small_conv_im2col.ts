@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { convByIm2col, convInputGradByIm2col, SMALL_SPATIAL } from "./_small_conv.ts";
-import { geometryOf } from "./_im2col.ts";
+import { convGeometry } from "./_im2col.ts";
 
 type Pad = "same" | "valid" | number | number[][];
 type ConvAttrs = {
@@ -68,7 +68,7 @@ function override(
  *
  * @example
  * ```ts
- * import { useSmallConvIm2col } from "@graft/graft/kernels";
+ * import { useSmallConvIm2col } from "@graft/graft/tfjs-kernels";
  * useSmallConvIm2col("webgpu"); // false until the WebGPU backend is registered
  * ```
  */
@@ -96,7 +96,7 @@ export function useSmallConvIm2col(backendName: string): boolean {
     return convByIm2col(
       t["x"]!,
       t["filter"]!,
-      geometryOf(info),
+      convGeometry(info),
       t["bias"],
       act,
     );
@@ -132,7 +132,7 @@ export function useSmallConvIm2col(backendName: string): boolean {
  *
  * @example
  * ```ts
- * import { restoreSmallConv } from "@graft/graft/kernels";
+ * import { restoreSmallConv } from "@graft/graft/tfjs-kernels";
  * restoreSmallConv("webgpu");
  * ```
  */
