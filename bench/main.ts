@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { GraftError } from "../errors/mod.ts";
+
 const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   cpu: async () => (await import("./cpu/mod.ts")).runCpuBench,
   profile: async () => (await import("./cpu/profile.ts")).runProfile,
@@ -27,4 +29,13 @@ if (!load) {
   console.error(`Usage: deno task bench <${Object.keys(suites).join("|")}> [options]`);
   Deno.exit(2);
 }
-await (await load())(rest);
+const debug = rest.includes("--debug");
+try {
+  await (await load())(rest.filter((a) => a !== "--debug"));
+} catch (e) {
+  // Bad options are the user's to fix: one line and exit code 2; a stack trace only with --debug.
+  const badFlag = String((e as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
+  if (debug || !(e instanceof GraftError || badFlag)) throw e;
+  console.error((e as Error).message);
+  Deno.exit(e instanceof GraftError ? e.exitCode : 2);
+}

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { cifarDataset, holdOut, loadCifar10 } from "../data/mod.ts";
 import { evaluate } from "../train/mod.ts";
 import { writeAtomic } from "../report/_atomic.ts";
-import { CliError, type CommandIo, intFlag } from "./_cli_error.ts";
+import { CliError, type CommandIo, intFlag, permitted } from "./_cli_error.ts";
 import { openRun } from "./_run_model.ts";
 
 const HELP = `Evaluate a run's checkpoint on CIFAR-10.
@@ -56,6 +56,8 @@ export async function evaluateCommand(args: string[], io: CommandIo): Promise<nu
   const limit = intFlag("limit", values.limit);
   const batchSize = intFlag("batch-size", values["batch-size"]);
   const outFile = join(dir, `evaluation-${split}.json`);
+  const needs = { read: [dir], write: [outFile], data: values.data ?? null };
+  if (!permitted(io, ["evaluate", ...args], needs)) return 2;
   if (!values.force) {
     try {
       await Deno.stat(outFile);

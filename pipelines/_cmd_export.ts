@@ -1,7 +1,7 @@
 // `deno task cifar10 export RUN_DIR --format tfjs --out DIR`
 import { parseArgs } from "node:util";
 import { exportTfjs } from "../weights/mod.ts";
-import { CliError, type CommandIo } from "./_cli_error.ts";
+import { CliError, type CommandIo, permitted } from "./_cli_error.ts";
 import { openRun } from "./_run_model.ts";
 
 const HELP = `Export a run's trained model.
@@ -44,6 +44,7 @@ export async function exportCommand(args: string[], io: CommandIo): Promise<numb
   }
   if (!values.out) throw new CliError("Missing --out DIR", 2);
   const out = values.out;
+  if (!permitted(io, ["export", ...args], { read: positionals, write: [out] })) return 2;
   let entries = 0;
   try {
     for await (const _ of Deno.readDir(out)) entries++;

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { CIFAR10_CLASSES, cifarDataset, CifarSplit } from "../data/mod.ts";
 import { predict } from "../train/mod.ts";
-import { CliError, type CommandIo } from "./_cli_error.ts";
+import { CliError, type CommandIo, permitted } from "./_cli_error.ts";
 import { decodeImage, toPlanar } from "./_decode_image.ts";
 import { openRun } from "./_run_model.ts";
 
@@ -41,6 +41,7 @@ export async function predictCommand(args: string[], io: CommandIo): Promise<num
   }
   const [dir, ...files] = positionals;
   if (!dir || files.length === 0) throw new CliError("Expected RUN_DIR and at least one IMAGE", 2);
+  if (!permitted(io, ["predict", ...args], { read: positionals })) return 2;
   // Images first: a bad file fails before the model is built.
   const images = await Promise.all(files.map(async (file) => {
     let bytes: Uint8Array;

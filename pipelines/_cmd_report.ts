@@ -1,7 +1,8 @@
 // `deno task cifar10 report RUN_DIR [RUN_DIR…] [--out FILE]`
 import { parseArgs } from "node:util";
 import { writeComparison, writeRunReport } from "../report/mod.ts";
-import { CliError, type CommandIo } from "./_cli_error.ts";
+import { CliError, type CommandIo, permitted } from "./_cli_error.ts";
+import { join } from "node:path";
 
 const HELP = `Write a run's report.html, or a comparison of several runs.
 
@@ -12,8 +13,9 @@ results, most wrong images, model, config, provenance). With several, writes one
 curves overlaid, their final metrics, and their configs side by side, differences highlighted.
 
 Options:
-  --out FILE    Where to write (default: RUN_DIR/report.html for one run; comparison.html
-                for several, which must not exist yet unless --out names it)
+  --out FILE    Where to write (default: RUN_DIR/report.html for one run;
+                runs/comparison.html for several, which must not exist yet unless --out
+                names it)
   -h, --help    Show this help
 
 Exit codes: 0 written, 1 a run folder is missing or unreadable, 2 bad arguments.
@@ -33,6 +35,11 @@ export async function reportCommand(args: string[], io: CommandIo): Promise<numb
   if (positionals.length === 0) {
     throw new CliError("Missing RUN_DIR: give one or more run folders", 2);
   }
+  const out = values.out ??
+    (positionals.length === 1
+      ? join(positionals[0]!, "report.html")
+      : join("runs", "comparison.html"));
+  if (!permitted(io, ["report", ...args], { read: positionals, write: [out] })) return 2;
   for (const dir of positionals) {
     try {
       await Deno.stat(dir);
@@ -41,11 +48,10 @@ export async function reportCommand(args: string[], io: CommandIo): Promise<numb
     }
   }
   if (positionals.length === 1) {
-    const out = await writeRunReport(positionals[0]!, values.out ? { out: values.out } : {});
+    await writeRunReport(positionals[0]!, { out });
     io.stdout(`Wrote ${out}\n`);
     return 0;
   }
-  const out = values.out ?? "comparison.html";
   if (values.out === undefined) {
     try {
       await Deno.stat(out);

@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { BACKEND_NAMES } from "../backends/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
@@ -19,8 +18,9 @@ import { applyFlags, type Flags, parseFlags } from "./_flags.ts";
 import { exitCodeOf, isGraftError } from "./_exit.ts";
 import { runPipeline } from "./_run.ts";
 import { COMMANDS, runCommand } from "./_commands.ts";
-
-const DEFAULT_CONFIG = fileURLToPath(new URL("./cifar10.yaml", import.meta.url));
+import { DEFAULT_CONFIG, readConfigText } from "./_builtin_configs.ts";
+import { needsFromFlags, permissionAdvice } from "./_permissions.ts";
+import { nativeAdvice } from "./_native_advice.ts";
 
 const HELP = `Train a Graft spec on CIFAR-10.
 
@@ -120,6 +120,8 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     io.stdout(HELP);
     return 0;
   }
+  const denied = permissionAdvice(needsFromFlags(flags), args);
+  if (denied) return io.stderr(denied), 2;
   try {
     const resume = flags.resume !== undefined;
     if (resume && (flags.overwrite || flags.out !== undefined)) {
@@ -131,7 +133,7 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const file = flags.config ?? (resume ? join(flags.resume!, "config.yaml") : DEFAULT_CONFIG);
     let text: string;
     try {
-      text = await Deno.readTextFile(file);
+      text = await readConfigText(file);
     } catch (e) {
       throw new ConfigError(file, [{
         key: resume && flags.config === undefined ? "--resume" : "--config",
@@ -142,6 +144,7 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const config = applyFlags(fromFile, flags);
     const spec = specFrom(config, flags.model === undefined ? locator : undefined, file);
     const out = resume ? flags.resume! : config.out ?? join("runs", `${config.name}-${stamp()}`);
+    io.stderr(nativeAdvice(config.backend) ?? "");
     await runPipeline({ ...config, out }, spec, out, {
       resume,
       overwrite: flags.overwrite ?? false,

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { BENCH_MODELS, type BenchModel } from "./_models.ts";
 import { describeMachine } from "./_machine.ts";
+import { GraftError, type Problem } from "../../errors/mod.ts";
 
 /** One side's measurement, as printed by `graft_worker.ts` and `torch_bench.py`. */
 export interface BenchRun {
@@ -167,14 +168,24 @@ export async function runCpuBench(args: string[]): Promise<void> {
     },
   });
   const models = (values.only ?? BENCH_MODELS) as BenchModel[];
-  for (const model of models) {
-    if (!BENCH_MODELS.includes(model)) {
-      throw new Error(`Unknown benchmark model: ${model} (expected ${BENCH_MODELS.join(", ")})`);
-    }
-  }
+  const problems: Problem[] = models.filter((m) => !BENCH_MODELS.includes(m)).map((m) => ({
+    step: "bench cpu",
+    path: "--only",
+    expected: `one of ${BENCH_MODELS.join(", ")}`,
+    received: m,
+  }));
   const rounds = Number(values.rounds);
   if (!(Number.isInteger(rounds) && rounds >= 1)) {
-    throw new Error(`Invalid --rounds: expected an integer >= 1, received ${values.rounds}`);
+    problems.push({
+      step: "bench cpu",
+      path: "--rounds",
+      expected: "an integer >= 1",
+      received: String(values.rounds),
+    });
+  }
+  if (problems.length) {
+    const p = problems.map((q) => `${q.path}: expected ${q.expected}, received ${q.received}`);
+    throw new GraftError(`Invalid bench cpu options: ${p.join("; ")}`, problems);
   }
   const batch = values.batch;
   const started = new Date();

@@ -17,6 +17,7 @@ import { nativeBufferStats } from "../../backends/native/mod.ts";
 import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from "../../tfjs_kernels/mod.ts";
 import { Optimizer } from "../../train/optimizers.ts";
 import { BENCH_MODELS, type BenchModel } from "./_models.ts";
+import { GraftError } from "../../errors/mod.ts";
 import { trainSteps } from "./_train_run.ts";
 
 /** One kernel's share of a step, in one phase. */
@@ -260,7 +261,10 @@ export async function runProfile(args: string[]): Promise<void> {
   const tfjsBatchNorm = args.includes("--tfjs-batch-norm");
   const [model, backend = "native", batch = "64"] = args.filter((a) => !a.startsWith("--"));
   if (model !== undefined && !BENCH_MODELS.includes(model as BenchModel)) {
-    throw new Error(`Unknown benchmark model: expected one of ${BENCH_MODELS.join(", ")}`);
+    const expected = `one of ${BENCH_MODELS.join(", ")}`;
+    throw new GraftError(`Unknown benchmark model: expected ${expected}, received ${model}`, [
+      { step: "bench profile", path: "MODEL", expected, received: model },
+    ]);
   }
   for (const m of model === undefined ? BENCH_MODELS : [model as BenchModel]) {
     const r = await profileStep(m, backend as BackendName, Number(batch), tfjsBatchNorm);
