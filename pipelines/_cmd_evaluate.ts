@@ -56,7 +56,7 @@ export async function evaluateCommand(args: string[], io: CommandIo): Promise<nu
   const limit = intFlag("limit", values.limit);
   const batchSize = intFlag("batch-size", values["batch-size"]);
   const outFile = join(dir, `evaluation-${split}.json`);
-  const needs = { read: [dir], write: [outFile], data: values.data ?? null };
+  const needs = { read: [dir], write: [dir], data: values.data ?? null };
   if (!permitted(io, ["evaluate", ...args], needs)) return 2;
   if (!values.force) {
     try {

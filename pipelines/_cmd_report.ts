@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { writeComparison, writeRunReport } from "../report/mod.ts";
 import { CliError, type CommandIo, permitted } from "./_cli_error.ts";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const HELP = `Write a run's report.html, or a comparison of several runs.
 
@@ -39,7 +39,7 @@ export async function reportCommand(args: string[], io: CommandIo): Promise<numb
     (positionals.length === 1
       ? join(positionals[0]!, "report.html")
       : join("runs", "comparison.html"));
-  if (!permitted(io, ["report", ...args], { read: positionals, write: [out] })) return 2;
+  if (!permitted(io, ["report", ...args], { read: positionals, write: [dirname(out)] })) return 2;
   for (const dir of positionals) {
     try {
       await Deno.stat(dir);
