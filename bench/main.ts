@@ -2,7 +2,8 @@
  * Benchmark entry point: `deno task bench <suite> [options]`. Suites: `cpu` (native CPU
  * backend against PyTorch, bench/cpu/), `profile` (one training step of a CPU benchmark model,
  * phase by phase and kernel by kernel), `gemm` (oneDNN against OpenBLAS on the models' matrix
- * products), `dsl` (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
+ * products), `resize` (what data.resize costs the seed recipe, bench/resize.ts), `dsl`
+ * (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
  * PyTorch, bench/accuracy/); the GPU run is bench/gpu/.
  *
  * @module
@@ -16,6 +17,11 @@ const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> =
   dsl: async () => {
     const { benchDsl } = await import("./dsl.ts");
     return async () => console.log(await benchDsl());
+  },
+  resize: async () => {
+    const { benchResize } = await import("./resize.ts");
+    return async (args) =>
+      console.log(await benchResize(args.length ? args.map(Number) : [32, 64, 128, 224]));
   },
   accuracy: async () => {
     const { benchAccuracy } = await import("./accuracy/mod.ts");

@@ -6,6 +6,7 @@ import { deepFreeze } from "./_freeze.ts";
 import { nearest as closest } from "./_nearest.ts";
 import { placed } from "./_node.ts";
 import { show } from "./ops/_schema.ts";
+import { isParsedConfig } from "./ops/_layer.ts";
 import { isOp, type Layer, opDef, parseOpConfig } from "./ops/table.ts";
 import { groupOf, matcher } from "./pattern.ts";
 import { INPUT, type SpecData, type SpecNode } from "./types.ts";
@@ -97,6 +98,7 @@ function checkedLayer(data: SpecData, call: string, what: unknown, at: string): 
   if (typeof l.op !== "string" || !isOp(l.op)) {
     throw fail(data, call, `${at} op`, "an op of the layer catalogue", show(l.op));
   }
+  if (isParsedConfig(l.config, l.op)) return what as Layer;
   const r = parseOpConfig(l.op, l.config);
   if (!r.ok) {
     throw new SpecError(r.issues.map((i) => ({

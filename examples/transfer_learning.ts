@@ -50,9 +50,9 @@ const [A, B] = [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]];
 log(`Pretraining classes: ${A.map((c) => data.classes[c]).join(", ")}`);
 log(`Transfer classes:    ${B.map((c) => data.classes[c]).join(", ")}`);
 
-// 1. Pretrain on classes A and save a checkpoint (weights.safetensors + spec.json).
+// 1. Pretrain on classes A and save a checkpoint (one safetensors file: weights and spec).
 const started = performance.now();
-const pre = await train(base, {
+const pre = await train(build(base, { seed: 1 }), base, {
   train: subset(data.train, A, perPhase),
   validation: subset(data.test, A, 500),
   epochs: Number(args.epochs),
@@ -60,8 +60,8 @@ const pre = await train(base, {
   optimizer: { type: "adam", lr: 1e-3 },
   seed: 1,
 });
-const checkpoint = `${args.out}/pretrained`;
-await saveCheckpoint(checkpoint, pre.model, base, { classes: A.join(",") });
+const checkpoint = `${args.out}/pretrained.safetensors`;
+await saveCheckpoint(checkpoint, pre.model, base, { metadata: { classes: A.join(",") } });
 log(
   `Pretrained: top-1 ${(pre.evaluation!.top1 * 100).toFixed(1)}% on classes A; saved ${checkpoint}`,
 );
@@ -79,10 +79,11 @@ const budget = {
 const model = build(transferSpec, { seed: 2 });
 const report = await loadWeights(model, transferSpec, checkpoint);
 log(`Loaded ${report.loaded.length} layers; fresh (replaced): ${report.replaced.join(", ")}`);
-const fine = await train(transferSpec, { ...budget, model });
+const fine = await train(model, transferSpec, budget);
 
 // 3. The same spec, same budget, from scratch (nothing frozen, nothing loaded).
-const scratch = await train(base.replaceHead(5), budget);
+const scratchSpec = base.replaceHead(5);
+const scratch = await train(build(scratchSpec, { seed: 2 }), scratchSpec, budget);
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 log("");

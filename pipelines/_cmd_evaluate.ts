@@ -88,9 +88,13 @@ export async function evaluateCommand(args: string[], io: CommandIo): Promise<nu
     : holdOut(data.train, c.data.validation, c.train.seed).validation.limit(limit);
   io.stderr(`Evaluating ${run.checkpoint} on ${images.size} ${split} images of ${data.source}\n`);
   const resize = c.data.resize ?? undefined;
-  const e = evaluate(run.model, cifarDataset(images, resize !== undefined ? { resize } : {}), {
-    batchSize: batchSize ?? c.train.evaluateBatchSize,
-  });
+  const e = await evaluate(
+    run.model,
+    cifarDataset(images, resize !== undefined ? { resize } : {}),
+    {
+      batchSize: batchSize ?? c.train.evaluateBatchSize,
+    },
+  );
   run.model.dispose();
   const classes = data.classes;
   const result = {

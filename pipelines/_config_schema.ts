@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { BACKEND_NAMES } from "../backends/mod.ts";
 import { isOp, OP_NAMES, parseOpConfig } from "../dsl/mod.ts";
+import { earlyStoppingSchema, optimizerSchema, scheduleSchema } from "../train/_schemas.ts";
 
 const int = (min: number) => z.number().int().min(min);
 const pair = z.union([int(1), z.tuple([int(1), int(1)])]);
@@ -61,8 +62,6 @@ export const editSchema = z.union([
   z.strictObject({ replace: z.strictObject({ path: pattern, layer: layerSchema }) }),
 ]);
 
-const lr = z.union([z.number().min(0), z.record(z.string(), z.number().min(0))]);
-
 /** The base models a config can name. */
 export const MODEL_BASES = ["vgg11", "vgg13", "vgg16", "vgg19", "small_vgg", "custom"] as const;
 
@@ -92,48 +91,9 @@ export const configSchema = z.strictObject({
     batchSize: int(1).default(64),
     seed: int(0).default(0),
     labelSmoothing: z.number().min(0).lt(1).default(0),
-    optimizer: z.discriminatedUnion("type", [
-      z.strictObject({
-        type: z.literal("sgd"),
-        lr,
-        momentum: z.number().min(0).max(1).optional(),
-        nesterov: z.boolean().optional(),
-        dampening: z.number().min(0).max(1).optional(),
-        weightDecay: z.number().min(0).optional(),
-      }),
-      z.strictObject({
-        type: z.enum(["adam", "adamw"]),
-        lr,
-        beta1: z.number().min(0).lt(1).optional(),
-        beta2: z.number().min(0).lt(1).optional(),
-        epsilon: z.number().positive().optional(),
-        weightDecay: z.number().min(0).optional(),
-      }),
-    ]).default({ type: "sgd", lr: 0.001, momentum: 0.9 }),
-    schedule: z.discriminatedUnion("type", [
-      z.strictObject({ type: z.literal("constant") }),
-      z.strictObject({
-        type: z.literal("step"),
-        stepSize: int(1),
-        gamma: z.number().positive().optional(),
-      }),
-      z.strictObject({
-        type: z.literal("cosine"),
-        minFactor: z.number().min(0).max(1).optional(),
-        warmupSteps: int(0).optional(),
-      }),
-      z.strictObject({
-        type: z.literal("oneCycle"),
-        pctStart: z.number().gt(0).lt(1).optional(),
-        divFactor: z.number().positive().optional(),
-        finalDivFactor: z.number().positive().optional(),
-      }),
-    ]).default({ type: "constant" }),
-    earlyStopping: z.strictObject({
-      monitor: z.enum(["loss", "accuracy", "valLoss", "valAccuracy", "valTop5"]).default("valLoss"),
-      patience: int(1).default(3),
-      minDelta: z.number().min(0).default(0),
-    }).nullable().default(null),
+    optimizer: optimizerSchema.default({ type: "sgd", lr: 0.001, momentum: 0.9 }),
+    schedule: scheduleSchema.default({ type: "constant" }),
+    earlyStopping: earlyStoppingSchema.nullable().default(null),
     evaluateBatchSize: int(1).default(256),
   }).prefault({}),
   backend: z.enum(BACKEND_NAMES as [string, ...string[]]).default("auto"),

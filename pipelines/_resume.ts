@@ -3,11 +3,11 @@
 import { join } from "node:path";
 import {
   type EpochEndEvent,
-  findCheckpoint,
-  readCheckpoint,
   type Schedule,
   scheduleFactor,
+  type TrainState,
 } from "../train/mod.ts";
+import { findCheckpoint, readCheckpoint } from "../weights/mod.ts";
 import { bestEpoch, linkAtomic } from "./_commit.ts";
 import { ConfigError, type ConfigProblem } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
@@ -80,7 +80,8 @@ export async function restoreRunFolder(dir: string): Promise<ResumeState> {
     await writeAtomic(join(dir, "metrics.jsonl"), "");
     return { epoch: 0, step: 0, history: [] };
   }
-  const { info } = await readCheckpoint(file);
+  const info = (await readCheckpoint(file)).training?.state as TrainState | undefined;
+  if (!info) return { epoch: 0, step: 0, history: [] };
   const history = info.history;
   await writeAtomic(
     join(dir, "metrics.jsonl"),

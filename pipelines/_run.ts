@@ -15,14 +15,17 @@ import {
   earlyStopping,
   evaluate,
   type Evaluation,
-  findCheckpoint,
-  type OptimizerConfig,
-  readCheckpoint,
   type Schedule,
   train,
   type TrainResult,
+  trainStateOf,
 } from "../train/mod.ts";
-import { buildWithWeights, resolveWeights } from "../weights/mod.ts";
+import {
+  buildWithWeights,
+  findCheckpoint,
+  readCheckpoint,
+  resolveWeights,
+} from "../weights/mod.ts";
 import { epochCommit } from "./_commit.ts";
 import { ConfigError, parseConfig } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
@@ -138,7 +141,7 @@ export async function runPipeline(
     runConfig = await readRunConfig(out);
     const file = await findCheckpoint(out).catch(() => undefined);
     // A damaged checkpoint is the user's to look at: reported before anything is touched.
-    const info = file === undefined ? undefined : (await readCheckpoint(file)).info;
+    const info = file === undefined ? undefined : trainStateOf(await readCheckpoint(file));
     done = info?.epoch ?? 0;
     checkResume(out, runConfig, config, done);
     const status = await readStatus(out);
@@ -229,28 +232,24 @@ export async function runPipeline(
       callbacks.unshift(consoleLogger({ write: io.stderr, progress: io.progress }));
     }
     const es = config.train.earlyStopping;
-    if (es) {
-      callbacks.push(
-        earlyStopping({ monitor: es.monitor, patience: es.patience, minDelta: es.minDelta }),
-      );
-    }
+    // Before the commit: the checkpoint it writes holds early stopping's state of this epoch.
+    if (es) callbacks.splice(callbacks.length - 1, 0, earlyStopping(es));
     const t = config.train;
-    const result = await train(spec, {
-      model,
+    const result = await train(model, spec, {
       train: dataset(trainSplit, config.data.augment),
       ...(validation ? { validation: dataset(held.validation, false) } : {}),
       epochs: t.epochs,
       batchSize: t.batchSize,
       seed: t.seed,
       labelSmoothing: t.labelSmoothing,
-      optimizer: t.optimizer as OptimizerConfig,
-      schedule: t.schedule as Schedule,
+      optimizer: t.optimizer,
+      schedule: t.schedule,
       evaluateBatchSize: t.evaluateBatchSize,
       callbacks,
       ...(checkpoint ? { resume: checkpoint } : {}),
     });
     // 3. The test set, once, at the end.
-    const test = evaluateTest(result.model, dataset(data.test, false), t.evaluateBatchSize);
+    const test = await evaluateTest(result.model, dataset(data.test, false), t.evaluateBatchSize);
     const ev = evaluationJson(test, data.classes, "test");
     await writeAtomic(join(out, "evaluation.json"), JSON.stringify(ev, null, 2) + "\n");
     io.stderr(
@@ -282,7 +281,7 @@ function evaluateTest(
   model: tfl.LayersModel,
   test: ReturnType<typeof cifarDataset>,
   batchSize: number,
-): Evaluation {
+): Promise<Evaluation> {
   return evaluate(model, test, { batchSize });
 }
 

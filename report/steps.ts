@@ -116,6 +116,7 @@ const METRIC_COLUMNS = [
   "valAccuracy",
   "valTop5",
   "imagesPerSecond",
+  "dataWaitMs",
   "elapsedMs",
   "totalElapsedMs",
 ] as const;
@@ -128,8 +129,8 @@ const METRIC_COLUMNS = [
  * ```ts
  * import { metricsCsv } from "@graft/graft/report";
  * const csv = metricsCsv([{ epoch: 1, epochs: 1, step: 10, loss: 1.5, accuracy: 0.4,
- *   lr: { head: 0.01 }, imagesPerSecond: 300, elapsedMs: 1000, totalElapsedMs: 1000 }]);
- * console.log(csv.split("\n")[1]); // 1,10,1.5,0.4,,,,300,1000,1000,0.01
+ *   lr: { head: 0.01 }, imagesPerSecond: 300, dataWaitMs: 5, elapsedMs: 1000, totalElapsedMs: 1000 }]);
+ * console.log(csv.split("\n")[1]); // 1,10,1.5,0.4,,,,300,5,1000,1000,0.01
  * ```
  */
 export function metricsCsv(epochs: readonly EpochEndEvent[]): string {

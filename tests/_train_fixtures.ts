@@ -1,7 +1,10 @@
 // Test helpers: a tiny CNN spec and a generated, learnable 8×8 dataset.
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { conv2d, dense, flatten, maxPool2d, relu, sequential } from "../dsl/mod.ts";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { conv2d, dense, flatten, maxPool2d, relu, sequential, type Spec } from "../dsl/mod.ts";
+import { build } from "../compile/mod.ts";
+import { train, type TrainOptions, type TrainResult } from "../train/mod.ts";
 import { arrayDataset, type Dataset, Rng } from "../data/mod.ts";
 
 await tf.setBackend("cpu");
@@ -33,4 +36,13 @@ export function quadrants(n: number, seed = 1): Dataset {
     }
   }
   return arrayDataset(x, labels, [8, 8, 3], 4, { flip: false });
+}
+
+/** Builds `spec` (or takes `options.model`) and trains it: `train()` with the model built here. */
+export async function fit(
+  spec: Spec,
+  options: TrainOptions & { readonly model?: tfl.LayersModel; readonly buildSeed?: number },
+): Promise<TrainResult> {
+  const { model, buildSeed, ...rest } = options;
+  return await train(model ?? build(spec, { seed: buildSeed ?? options.seed ?? 0 }), spec, rest);
 }

@@ -124,3 +124,23 @@ Deno.test("offline, the default config names each file to fetch, where to put it
     else Deno.env.set("GRAFT_CACHE", before);
   }
 });
+
+Deno.test("a bad weights file is one message naming it, before any folder exists", async () => {
+  const data = await writeArchive(cifarMembers(8, 6));
+  const dir = await Deno.makeTempDir({ prefix: "graft-cli-" });
+  const weights = `${dir}/random.safetensors`;
+  await Deno.writeFile(weights, Uint8Array.from({ length: 4096 }, (_, i) => (i * 131) % 251));
+  const file = await writeConfig(
+    `model:\n  base: vgg11\n  weights: ${weights}\n  edits:\n    - replaceHead: 10\n` +
+      `data:\n  validation: 10\nbackend: cpu\n`,
+  );
+  const out = `${dir}/run`;
+  const { code, err } = await cli(["--config", file, "--data", data, "--out", out]);
+  assert.equal(code, 2);
+  assert.match(
+    err,
+    new RegExp(`\nCannot read safetensors file: ${weights}: header length \\d+ runs past`),
+  );
+  assert.doesNotMatch(err, /\n\s+at /);
+  await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readCheckpoint } from "../train/mod.ts";
+import { readCheckpoint } from "../weights/mod.ts";
+import type { TrainState } from "../train/mod.ts";
 import { cli, cliProcess, TINY, writeConfig } from "./_cli.ts";
 import { cifarMembers, writeArchive } from "./_data_fixtures.ts";
 
@@ -24,7 +25,8 @@ async function setup(epochs = 3) {
 
 async function weightsOf(file: string) {
   const c = await readCheckpoint(file);
-  return { weights: c.weights, slots: c.optimizer.slots, epoch: c.info.epoch };
+  const state = c.training!.state as unknown as TrainState;
+  return { weights: c.weights, slots: c.training!.optimizer, epoch: state.epoch };
 }
 
 function metricsEpochs(dir: string): number[] {

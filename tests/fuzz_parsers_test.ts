@@ -6,8 +6,13 @@ import { decodeBatches, loadCifar10, Rng } from "../data/mod.ts";
 import { fromJSON, vgg11 } from "../dsl/mod.ts";
 import { GraftError } from "../errors/mod.ts";
 import { parseConfig, specFrom } from "../pipelines/_config.ts";
-import { readCheckpoint } from "../train/mod.ts";
-import { decodeSafetensors, encodeSafetensors, readKerasH5 } from "../weights/mod.ts";
+import { trainStateOf } from "../train/mod.ts";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  readCheckpoint,
+  readKerasH5,
+} from "../weights/mod.ts";
 import { cifarMembers, gzip, records, tar } from "./_data_fixtures.ts";
 
 const SEED = 20261201;
@@ -143,32 +148,40 @@ Deno.test("fuzz: safetensors files parse or raise WeightsError", async () => {
 
 Deno.test("fuzz: checkpoint metadata parses or raises a GraftError", async () => {
   const dir = await Deno.makeTempDir({ prefix: "graft-fuzz-" });
-  const info = JSON.stringify({
-    format: "graft.checkpoint/v1",
-    spec: vgg11({ inputShape: [32, 32, 3] }).toJSON(),
+  const spec = JSON.stringify(vgg11({ inputShape: [32, 32, 3] }).toJSON());
+  const state = JSON.stringify({
     epoch: 1,
-    epochs: 2,
     step: 3,
-    rng: [1, 2, 3, 4],
-    seed: 0,
-    batchSize: 4,
-    optimizer: { type: "sgd", lr: 0.1 },
-    schedule: { type: "constant" },
-    labelSmoothing: 0,
-    history: [{ epoch: 1, loss: 2.3 }],
     optimizerStep: 3,
+    rng: [1, 2, 3, 4],
+    settings: {
+      epochs: 2,
+      seed: 0,
+      batchSize: 4,
+      trainSize: 12,
+      optimizer: { type: "sgd", lr: 0.1 },
+      schedule: { type: "constant" },
+      labelSmoothing: 0,
+    },
+    history: [{ epoch: 1, loss: 2.3 }],
+    callbacks: { earlyStopping: { best: 2.3 } },
   });
   const rng = new Rng(SEED + 2);
-  const t = await fuzz("checkpoint metadata", [enc.encode(info)], 1000, async (b) => {
-    const meta = rng.next() < 0.5 ? dec.decode(b) : info.slice(0, rng.int(info.length));
+  const seeds = [enc.encode(spec), enc.encode(state)];
+  const t = await fuzz("checkpoint metadata", seeds, 1000, async (b) => {
+    // Each input damages one of the two JSON fields; the other stays valid.
+    const text = rng.next() < 0.5 ? dec.decode(b) : dec.decode(b).slice(0, rng.int(b.length));
+    const isSpec = text.startsWith('{"name"') || rng.next() < 0.3;
     const path = `${dir}/last.safetensors`;
     await Deno.writeFile(
       path,
       encodeSafetensors({ "weights/a": { shape: [1], data: new Float32Array(1) } }, {
-        "graft.checkpoint": meta,
+        format: "graft.checkpoint/v2",
+        "graft.spec": isSpec ? text : spec,
+        "graft.training": isSpec ? state : text,
       }),
     );
-    return await readCheckpoint(path);
+    return trainStateOf(await readCheckpoint(path));
   });
   assert.ok(t.rejected > 0);
 });

@@ -124,6 +124,7 @@ async function drive(cb: Callback, tick: (ms: number) => void): Promise<void> {
     valTop5: 1,
     lr: { head: 0.01 },
     imagesPerSecond: 100,
+    dataWaitMs: 0,
     elapsedMs: 120_000,
     totalElapsedMs: 120_000,
   }, ctx);

@@ -78,6 +78,7 @@ Deno.test("metrics.csv has one row per epoch and empty cells where validation is
       valTop5: 0.9,
       lr: { head: 0.01 },
       imagesPerSecond: 300.25,
+      dataWaitMs: 12,
       elapsedMs: 1000,
       totalElapsedMs: 1000,
     },
@@ -89,14 +90,15 @@ Deno.test("metrics.csv has one row per epoch and empty cells where validation is
       accuracy: 0.5,
       lr: { head: 0.005 },
       imagesPerSecond: 310,
+      dataWaitMs: 0,
       elapsedMs: 900,
       totalElapsedMs: 1900,
     },
   ]);
   assert.deepEqual(csv.trim().split("\n"), [
-    "epoch,step,loss,accuracy,valLoss,valAccuracy,valTop5,imagesPerSecond,elapsedMs,totalElapsedMs,lr:head",
-    "1,4,1.5,0.4,1.25,0.5,0.9,300.25,1000,1000,0.01",
-    "2,8,1.25,0.5,,,,310,900,1900,0.005",
+    "epoch,step,loss,accuracy,valLoss,valAccuracy,valTop5,imagesPerSecond,dataWaitMs,elapsedMs,totalElapsedMs,lr:head",
+    "1,4,1.5,0.4,1.25,0.5,0.9,300.25,12,1000,1000,0.01",
+    "2,8,1.25,0.5,,,,310,0,900,1900,0.005",
   ]);
 });
 

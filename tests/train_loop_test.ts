@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { quadrants, tinySpec } from "./_train_fixtures.ts";
+import { fit, quadrants, tinySpec } from "./_train_fixtures.ts";
 import {
   type BatchEndEvent,
   type Callback,
   earlyStopping,
   type EpochEndEvent,
   modelWeights,
-  train,
   TrainError,
 } from "../train/mod.ts";
 import { build } from "../compile/mod.ts";
@@ -15,7 +14,7 @@ import { build } from "../compile/mod.ts";
 const sgd = { type: "sgd", lr: 0.05, momentum: 0.9 } as const;
 
 Deno.test("training learns the generated data: loss falls and validation accuracy rises", async () => {
-  const result = await train(tinySpec(), {
+  const result = await fit(tinySpec(), {
     train: quadrants(64),
     validation: quadrants(32, 2),
     epochs: 3,
@@ -41,7 +40,7 @@ Deno.test("frozen weights do not change by a single bit while the rest train", a
     weights.filter((w) => w.trainable).map((w) => w.key),
     ["classifier.1/kernel", "classifier.1/bias"],
   );
-  await train(spec, { model, train: quadrants(32), epochs: 2, batchSize: 8, optimizer: sgd });
+  await fit(spec, { model, train: quadrants(32), epochs: 2, batchSize: 8, optimizer: sgd });
   for (const w of weights) {
     const now = new Uint32Array(w.variable.dataSync().slice().buffer);
     if (w.group === "features") assert.deepEqual(now, before.get(w.key), `${w.key} changed`);
@@ -81,7 +80,7 @@ Deno.test("callbacks receive typed payloads in order, for every batch and epoch"
       assert.ok(e.elapsedMs > 0);
     },
   };
-  await train(tinySpec(), {
+  await fit(tinySpec(), {
     train: quadrants(20),
     validation: quadrants(8, 2),
     epochs: 2,
@@ -121,7 +120,7 @@ Deno.test("callbacks receive typed payloads in order, for every batch and epoch"
 });
 
 Deno.test("a callback can stop training after the current batch", async () => {
-  const result = await train(tinySpec(), {
+  const result = await fit(tinySpec(), {
     train: quadrants(32),
     epochs: 5,
     batchSize: 8,
@@ -139,17 +138,17 @@ Deno.test("early stopping stops on a plateau and restores the best weights", asy
   let bestWeights: Map<string, Float32Array> | undefined;
   const es = earlyStopping({ monitor: "valLoss", patience: 2 });
   const spoil: Callback = {
-    onEpochEnd: (e, ctx) => {
+    onEpochEnd: async (e, ctx) => {
       if (e.epoch === 1) {
-        bestWeights = ctx.getWeights();
+        bestWeights = await ctx.getWeights();
         // Make later epochs worse: scale the classifier kernel.
-        const w = ctx.getWeights();
+        const w = await ctx.getWeights();
         const k = w.get("classifier.1/kernel")!.map((v) => v * -3);
         ctx.setWeights(new Map([["classifier.1/kernel", k]]));
       }
     },
   };
-  const result = await train(tinySpec(), {
+  const result = await fit(tinySpec(), {
     train: quadrants(32),
     validation: quadrants(16, 2),
     epochs: 10,
@@ -167,7 +166,7 @@ Deno.test("early stopping stops on a plateau and restores the best weights", asy
 
 Deno.test("no tensors leak: the count is the same after epoch 1 and epoch 3", async () => {
   const counts: number[] = [];
-  await train(tinySpec(), {
+  await fit(tinySpec(), {
     train: quadrants(24),
     validation: quadrants(8, 2),
     epochs: 3,
@@ -183,14 +182,14 @@ Deno.test("a loss that turns NaN stops with the epoch, step and last good checkp
   const dir = await Deno.makeTempDir();
   const { checkpointing } = await import("../train/mod.ts");
   const poison: Callback = {
-    onEpochEnd: (e, ctx) => {
+    onEpochEnd: async (e, ctx) => {
       if (e.epoch !== 1) return;
-      const k = ctx.getWeights().get("classifier.1/kernel")!.map(() => NaN);
+      const k = (await ctx.getWeights()).get("classifier.1/kernel")!.map(() => NaN);
       ctx.setWeights(new Map([["classifier.1/kernel", k]]));
     },
   };
   await assert.rejects(
-    train(tinySpec(), {
+    fit(tinySpec(), {
       train: quadrants(16),
       epochs: 3,
       batchSize: 8,
@@ -210,7 +209,7 @@ Deno.test("a loss that turns NaN stops with the epoch, step and last good checkp
 
 Deno.test("bad options are all reported in one error", async () => {
   await assert.rejects(
-    train(tinySpec(), {
+    fit(tinySpec(), {
       train: quadrants(8),
       epochs: 0,
       batchSize: 2.5,
@@ -224,8 +223,8 @@ Deno.test("bad options are all reported in one error", async () => {
         "epochs must be an integer >= 1, got 0",
         "batchSize must be an integer >= 1, got 2.5",
         "labelSmoothing must be in [0, 1), got 1.5",
-        "optimizer.nesterov needs a momentum above 0 and zero dampening",
-        "schedule.pctStart must be in (0, 1), got 2",
+        "optimizer.nesterov: needs a momentum above 0 and zero dampening, got true",
+        "schedule.pctStart: too big: expected number to be <1, got 2",
         'lr names group "clasifier", which the model does not have (groups: features, classifier)',
         'lr has no rate for trainable group "classifier" (add it or "*")',
       ]);
@@ -233,7 +232,7 @@ Deno.test("bad options are all reported in one error", async () => {
     },
   );
   await assert.rejects(
-    train(tinySpec().freeze("features").freeze("classifier"), { train: quadrants(8), epochs: 1 }),
+    fit(tinySpec().freeze("features").freeze("classifier"), { train: quadrants(8), epochs: 1 }),
     /Cannot train: the model has no trainable weights/,
   );
 });

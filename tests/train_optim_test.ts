@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "./_train_fixtures.ts";
-import { Optimizer, type OptimizerConfig } from "../train/optimizers.ts";
-import { type ModelWeight, scheduleFactor, train } from "../train/mod.ts";
-import { quadrants, tinySpec } from "./_train_fixtures.ts";
+import { Optimizer } from "../train/optimizers.ts";
+import type { OptimizerConfig } from "../train/mod.ts";
+import { type ModelWeight, scheduleFactor } from "../train/mod.ts";
+import { fit, quadrants, tinySpec } from "./_train_fixtures.ts";
 import { build } from "../compile/mod.ts";
 import { modelWeights } from "../train/mod.ts";
 
@@ -116,7 +117,7 @@ const CONFIGS: Record<string, OptimizerConfig> = {
 for (const [name, config] of Object.entries(CONFIGS)) {
   for (const inPlace of [true, false]) {
     const path = inPlace ? "in place (CPU backends)" : "as tensor ops (other backends)";
-    Deno.test(`${name} follows PyTorch's update rule step by step, ${path}`, () => {
+    Deno.test(`${name} follows PyTorch's update rule step by step, ${path}`, async () => {
       const variable = tf.variable(tf.tensor1d(P0));
       const param: ModelWeight = { key: "w/kernel", group: "w", trainable: true, variable };
       const opt = new Optimizer(config, [param], { inPlace });
@@ -132,9 +133,12 @@ for (const [name, config] of Object.entries(CONFIGS)) {
       });
       // State round-trips: a copy continues exactly like the original.
       const copy = new Optimizer(config, [param]);
-      copy.setState(opt.getState());
+      copy.setState(await opt.getState());
       assert.equal(copy.step, 3);
-      assert.deepEqual([...copy.getState().slots.keys()], [...opt.getState().slots.keys()]);
+      assert.deepEqual(
+        [...(await copy.getState()).slots.keys()],
+        [...(await opt.getState()).slots.keys()],
+      );
       opt.dispose();
       copy.dispose();
       variable.dispose();
@@ -164,7 +168,7 @@ Deno.test("step and constant schedules, and cosine warm-up", () => {
 
 Deno.test("the schedule reaches the optimizer at every step, per group", async () => {
   const seen: Record<string, number>[] = [];
-  await train(tinySpec(), {
+  await fit(tinySpec(), {
     train: quadrants(16),
     epochs: 2,
     batchSize: 8,
@@ -182,7 +186,7 @@ Deno.test("per-group learning rates: a group at rate 0 keeps its weights", async
   const spec = tinySpec();
   const model = build(spec, { seed: 5 });
   const before = new Map(modelWeights(model).map((w) => [w.key, w.variable.dataSync().slice()]));
-  await train(spec, {
+  await fit(spec, {
     model,
     train: quadrants(16),
     epochs: 1,

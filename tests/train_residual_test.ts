@@ -44,7 +44,8 @@ Deno.test("a hand-built residual block compiles with its join and both branches"
 });
 
 Deno.test("a hand-built residual block trains: loss falls and it learns the data", async () => {
-  const result = await train(residual(), {
+  const spec = residual();
+  const result = await train(build(spec, { seed: 1 }), spec, {
     train: quadrants(64),
     validation: quadrants(32, 2),
     epochs: 4,

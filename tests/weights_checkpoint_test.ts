@@ -16,12 +16,13 @@ import {
 import {
   applyWeights,
   collectWeights,
+  decodeCheckpoint,
+  encodeCheckpoint,
   encodeSafetensors,
   exportTfjs,
-  loadCheckpoint,
   loadWeights,
+  readCheckpoint,
   saveCheckpoint,
-  type TensorInput,
   WeightsError,
 } from "../weights/mod.ts";
 import { fixtureIo, FIXTURES, predict, relativeError, tinyVgg } from "./_weights_fixtures.ts";
@@ -58,13 +59,14 @@ Deno.test("a checkpoint round-trips weights and spec, and loads into a spec buil
     const spec = tinyVgg(true);
     const model = build(spec, { seed: 1 });
     await loadWeights(model, spec, `${FIXTURES}vgg_tiny_bn.safetensors`);
-    await saveCheckpoint(`${dir}/ckpt`, model, spec, { epoch: "3" });
-    const names = [...Deno.readDirSync(`${dir}/ckpt`)].map((e) => e.name).sort();
-    assert.deepEqual(names, ["spec.json", "weights.safetensors"]);
+    const file = `${dir}/pretrained.safetensors`;
+    await saveCheckpoint(file, model, spec, { metadata: { epoch: "3" } });
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["pretrained.safetensors"]);
 
-    const ckpt = await loadCheckpoint(`${dir}/ckpt`);
+    const ckpt = await readCheckpoint(file);
     assert.deepEqual(ckpt.spec.toJSON(), spec.toJSON());
     assert.deepEqual(ckpt.metadata, { epoch: "3" });
+    assert.equal(ckpt.training, undefined);
     assert.equal(ckpt.weights.size, 3 * 2 + 3 * 4 + 3 * 2);
     const again = build(ckpt.spec, { seed: 99 });
     applyWeights(again, ckpt.spec, ckpt.weights, "ckpt");
@@ -73,11 +75,11 @@ Deno.test("a checkpoint round-trips weights and spec, and loads into a spec buil
     // Into a spec built in code with a new head: by path, the head stays fresh.
     const edited = tinyVgg(true).replaceHead(3).freeze("features");
     const fine = build(edited, { seed: 2 });
-    const report = await loadWeights(fine, edited, `${dir}/ckpt`);
+    const report = await loadWeights(fine, edited, file);
     assert.equal(report.format, "graft");
     assert.deepEqual(report.replaced, ["classifier.6"]);
-    const before = collectWeights(model, spec);
-    const after = collectWeights(fine, edited);
+    const before = await collectWeights(model, spec);
+    const after = await collectWeights(fine, edited);
     assert.deepEqual(
       after.get("features.1/moving_variance"),
       before.get("features.1/moving_variance"),
@@ -91,17 +93,40 @@ Deno.test("a checkpoint round-trips weights and spec, and loads into a spec buil
   }
 });
 
-Deno.test("loadCheckpoint names the folder when a file is missing", async () => {
+Deno.test("a checkpoint names its file and what is wrong: missing, garbled, non-finite", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await assert.rejects(loadCheckpoint(dir), (e: unknown) => {
+    await assert.rejects(readCheckpoint(dir), (e: unknown) => {
       assert.ok(e instanceof WeightsError);
       assert.equal(
         e.message,
-        `Cannot read checkpoint: ${dir}: missing spec.json or weights.safetensors`,
+        `Cannot read checkpoint: ${dir}: not a checkpoint file, and it holds no last.safetensors ` +
+          "or checkpoints/last.safetensors",
       );
       return true;
     });
+    const spec = tinyVgg(false);
+    const weights = new Map([["classifier.6/bias", { shape: [2], data: new Float32Array(2) }]]);
+    const good = encodeCheckpoint({ spec, weights, metadata: {} });
+    assert.equal(decodeCheckpoint(good).weights.size, 1);
+    const garbled = encodeSafetensors({}, { format: "graft.checkpoint/v2", "graft.spec": "{{" });
+    assert.throws(
+      () => decodeCheckpoint(garbled, "garbled.safetensors"),
+      /^WeightsError: Cannot read checkpoint: garbled\.safetensors: metadata graft\.spec is not valid JSON/,
+    );
+    assert.throws(
+      () => decodeCheckpoint(encodeSafetensors({}, { format: "pt" }), "torch.safetensors"),
+      /torch\.safetensors: not a Graft checkpoint \(metadata format is pt\)/,
+    );
+    const model = build(spec, { seed: 1 });
+    const kernel = model.getLayer("classifier.6").weights[0]!;
+    kernel.write(tf.fill(kernel.shape as number[], NaN));
+    const file = `${dir}/bad.safetensors`;
+    await assert.rejects(
+      saveCheckpoint(file, model, spec),
+      /Cannot write checkpoint: .*bad\.safetensors: classifier\.6\/kernel holds NaN or infinite values/,
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -152,25 +177,27 @@ Deno.test("a VGG at 32x32 exports with stock TensorFlow.js layers only", async (
   }
 });
 
-Deno.test("a training run's checkpoint (weights/<key> tensors) loads by path from its folder", async () => {
+Deno.test("a training run's checkpoint loads by path from its run folder", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const spec = tinyVgg(false);
     const model = build(spec, { seed: 1 });
     await loadWeights(model, spec, `${FIXTURES}vgg_tiny.safetensors`);
-    const tensors: Record<string, TensorInput> = {};
-    for (const [k, t] of collectWeights(model, spec)) tensors[`weights/${k}`] = t;
-    tensors["optimizer/features.0/kernel/momentum"] = { shape: [1], data: [0] };
-    await Deno.mkdir(`${dir}/checkpoints`);
-    Deno.writeFileSync(
-      `${dir}/checkpoints/last.safetensors`,
-      encodeSafetensors(tensors, { "graft.checkpoint": JSON.stringify({ epoch: 1 }) }),
-    );
+    const optimizer = new Map([["features.0/kernel/momentum", {
+      shape: [1],
+      data: new Float32Array(1),
+    }]]);
+    await saveCheckpoint(`${dir}/checkpoints/last.safetensors`, model, spec, {
+      training: { state: { epoch: 1 }, optimizer },
+    });
     const again = build(spec, { seed: 2 });
     const report = await loadWeights(again, spec, dir);
     assert.equal(report.source, `${dir}/checkpoints/last.safetensors`);
     assert.deepEqual(report.unused, []);
     assert.ok(relativeError(predict(again, io.input), io.logits.vgg_tiny!) < 1e-4);
+    const ckpt = await readCheckpoint(dir);
+    assert.deepEqual(ckpt.training?.state, { epoch: 1 });
+    assert.deepEqual([...ckpt.training!.optimizer.keys()], ["features.0/kernel/momentum"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

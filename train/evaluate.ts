@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type Dataset, epochOrder } from "../data/mod.ts";
 import { crossEntropy } from "./loss.ts";
-import { ensureBackendSync } from "../backends/mod.ts";
+import { ensureBackend } from "../backends/mod.ts";
+import { prefetchToDevice } from "../backends/webgpu/prefetch.ts";
 
 /**
  * A model's results on a dataset.
@@ -69,24 +70,29 @@ export interface EvaluateOptions {
   readonly onBatch?: (done: number, total: number) => void;
 }
 
+/** Batches evaluated between two reads from the device. */
+const READ_EVERY = 8;
+
 /**
  * Evaluates a model on a dataset in inference mode (no augmentation, dropout off, BatchNorm
  * with its moving statistics): loss, top-1 and top-5 accuracy, per-class accuracy and the
- * confusion matrix. Leaves no tensors behind.
+ * confusion matrix. Batches are uploaded one ahead and results read back asynchronously every
+ * few batches, so it runs on any backend (WebGPU included) without stalling the device. Leaves
+ * no tensors behind.
  *
  * @example
  * ```ts ignore
  * import { evaluate } from "@graft/graft/train";
- * const result = evaluate(model, testSet);
+ * const result = await evaluate(model, testSet);
  * console.log(result.top1, result.confusion[3]);
  * ```
  */
-export function evaluate(
+export async function evaluate(
   model: tfl.LayersModel,
   dataset: Dataset,
   options: EvaluateOptions = {},
-): Evaluation {
-  ensureBackendSync();
+): Promise<Evaluation> {
+  await ensureBackend();
   const batchSize = options.batchSize ?? 256;
   const k = dataset.classes;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
@@ -95,33 +101,75 @@ export function evaluate(
   let top5 = 0;
   const keep = options.mistakes ?? 32;
   let mistakes: Mistake[] = [];
-  for (let at = 0; at < order.length; at += batchSize) {
-    const b = dataset.batch(order.subarray(at, at + batchSize));
-    const [lossT, predT, inTop5T, confT] = tf.tidy(() => {
-      const x = tf.tensor4d(b.x, [b.size, ...dataset.shape]);
-      const y = tf.tensor1d(b.labels, "int32");
-      const logits = model.apply(x, { training: false }) as tf.Tensor2D;
-      const loss = tf.mul(crossEntropy(logits, y), b.size);
-      const pred = tf.argMax(logits, -1);
-      const { indices } = tf.topk(logits, Math.min(5, k));
-      const hit = tf.sum(tf.cast(tf.equal(indices, tf.expandDims(y, 1)), "int32"));
-      const conf = tf.max(tf.softmax(logits), -1);
-      return [loss, pred, hit, conf];
-    });
-    lossSum += lossT.dataSync()[0]!;
-    const pred = predT.dataSync();
-    const conf = confT.dataSync();
-    top5 += inTop5T.dataSync()[0]!;
-    tf.dispose([lossT, predT, inTop5T, confT]);
-    for (let i = 0; i < b.size; i++) {
-      const label = b.labels[i]!, predicted = pred[i]!;
-      confusion[label]![predicted]!++;
-      if (label !== predicted && keep > 0) {
-        mistakes.push({ index: order[at + i]!, label, predicted, confidence: conf[i]! });
-      }
+  let done = 0;
+  let pending: {
+    labels: Int32Array;
+    start: number;
+    pred: tf.Tensor;
+    stats: tf.Tensor;
+    conf: tf.Tensor;
+  }[] = [];
+  const read = async () => {
+    const batch = pending;
+    pending = [];
+    try {
+      const preds = await Promise.all(batch.map((b) => b.pred.data<"int32">()));
+      const stats = await Promise.all(batch.map((b) => b.stats.data<"float32">()));
+      const confs = await Promise.all(batch.map((b) => b.conf.data<"float32">()));
+      batch.forEach((b, j) => {
+        lossSum += stats[j]![0]!;
+        top5 += stats[j]![1]!;
+        for (let i = 0; i < b.labels.length; i++) {
+          const label = b.labels[i]!, predicted = preds[j]![i]!;
+          confusion[label]![predicted]!++;
+          if (label !== predicted && keep > 0) {
+            const index = order[b.start + i]!;
+            mistakes.push({ index, label, predicted, confidence: confs[j]![i]! });
+          }
+        }
+        done += b.labels.length;
+      });
+      if (mistakes.length > 4 * keep) mistakes = worst(mistakes, keep);
+      if (batch.length) options.onBatch?.(done, order.length);
+    } finally {
+      tf.dispose(batch.flatMap((b) => [b.pred, b.stats, b.conf]));
     }
-    if (mistakes.length > 4 * keep) mistakes = worst(mistakes, keep);
-    options.onBatch?.(Math.min(at + batchSize, order.length), order.length);
+  };
+  const starts: number[] = [];
+  for (let at = 0; at < order.length; at += batchSize) starts.push(at);
+  const hostBatches = (function* () {
+    for (const at of starts) yield dataset.batch(order.subarray(at, at + batchSize));
+  })();
+  const labels: Int32Array[] = []; // host labels of the batches made, in order
+  let made = 0;
+  try {
+    for await (
+      const b of prefetchToDevice(hostBatches, (h) => {
+        labels.push(Int32Array.from(h.labels));
+        return {
+          x: tf.tensor4d(h.x, [h.size, ...dataset.shape]),
+          y: tf.tensor1d(h.labels, "int32"),
+        };
+      })
+    ) {
+      const batchLabels = labels.shift()!;
+      const start = starts[made++]!;
+      const [pred, stats, conf] = tf.tidy(() => {
+        const logits = model.apply(b.x, { training: false }) as tf.Tensor2D;
+        const n = batchLabels.length;
+        const loss = tf.mul(crossEntropy(logits, b.y), n);
+        const { indices } = tf.topk(logits, Math.min(5, k));
+        const hit = tf.sum(tf.cast(tf.equal(indices, tf.expandDims(b.y, 1)), "float32"));
+        const conf = tf.max(tf.softmax(logits), -1);
+        return [tf.argMax(logits, -1), tf.stack([tf.reshape(loss, []), hit]), conf];
+      });
+      tf.dispose([b.x, b.y]);
+      pending.push({ labels: batchLabels, start, pred, stats, conf });
+      if (pending.length >= READ_EVERY) await read();
+    }
+    await read();
+  } finally {
+    tf.dispose(pending.flatMap((b) => [b.pred, b.stats, b.conf]));
   }
   const n = dataset.size;
   const correct = confusion.reduce((s, row, i) => s + row[i]!, 0);

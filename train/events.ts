@@ -118,6 +118,11 @@ export interface EpochEndEvent {
   readonly lr: Readonly<Record<string, number>>;
   /** Training throughput over the epoch (images per second, validation excluded). */
   readonly imagesPerSecond: number;
+  /**
+   * Milliseconds the loop waited for training batches (preparing and uploading them), the
+   * part of data loading not hidden behind the device's work.
+   */
+  readonly dataWaitMs: number;
   /** Milliseconds the epoch took, validation included. */
   readonly elapsedMs: number;
   /** Milliseconds since training (this run of it) began. */
@@ -191,11 +196,15 @@ export interface TrainContext {
   stop(reason: string): void;
   /** Whether `stop()` was called. */
   readonly stopping: boolean;
-  /** Copies every weight's values (by key, e.g. `features.0/kernel`). */
-  getWeights(): Map<string, Float32Array>;
+  /** Copies every weight's values (by key, e.g. `features.0/kernel`), read asynchronously. */
+  getWeights(): Promise<Map<string, Float32Array>>;
   /** Writes weights copied with {@linkcode TrainContext.getWeights}. */
   setWeights(weights: ReadonlyMap<string, Float32Array>): void;
-  /** Writes a checkpoint of the current state (atomically) and returns its path. */
+  /**
+   * Writes a checkpoint of the current state (atomically: the old file or the new one survives
+   * a kill) and returns its path. Refuses, with a `TrainError`, to write NaN or infinite
+   * weights.
+   */
   saveCheckpoint(path: string): Promise<string>;
   /** The last checkpoint written in this run, if any. */
   readonly lastCheckpoint: string | undefined;
@@ -203,7 +212,9 @@ export interface TrainContext {
 
 /**
  * Typed training callbacks; each may be async, and each receives the context to stop training
- * or save state.
+ * or save state. On backends that read results asynchronously (WebGPU), `onBatchEnd` events
+ * arrive a few steps late, together, when the steps' values are read back (see
+ * `TrainOptions.readbackEvery`).
  *
  * @example Stop when the loss is small
  * ```ts
@@ -212,6 +223,16 @@ export interface TrainContext {
  * ```
  */
 export interface Callback {
+  /**
+   * Names this callback's entry in a checkpoint's training state; with `stateDict` and
+   * `loadStateDict`, a resumed run continues the callback where it was (as Lightning's
+   * `state_key`).
+   */
+  readonly stateKey?: string;
+  /** The callback's state as JSON, saved with every checkpoint. */
+  stateDict?(): unknown;
+  /** Restores a state saved by `stateDict` when a run resumes. */
+  loadStateDict?(state: unknown): void;
   /** Before the first epoch. */
   onTrainBegin?(event: TrainBeginEvent, ctx: TrainContext): unknown;
   /** At the start of each epoch. */

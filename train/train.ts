@@ -1,18 +1,24 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { dirname } from "node:path";
-import { type BackendName, ensureBackend, useBackend } from "../backends/mod.ts";
-import { buildWithWeights } from "../weights/build_with_weights.ts";
+import { ensureBackend } from "../backends/mod.ts";
 import { groupOf, type Spec } from "../dsl/mod.ts";
-import { type Dataset, Rng } from "../data/mod.ts";
-import { type Checkpoint, readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
+import { type BatchArrays, type Dataset, Rng } from "../data/mod.ts";
+import { prefetchToDevice } from "../backends/webgpu/prefetch.ts";
+import { saveCheckpoint, WeightsError } from "../weights/mod.ts";
 import { TrainError } from "./errors.ts";
 import type { Callback, EpochEndEvent, TrainContext } from "./events.ts";
 import { evaluate, type Evaluation } from "./evaluate.ts";
-import { crossEntropy } from "./loss.ts";
-import { checkOptimizer, Optimizer, type OptimizerConfig, resolveRates } from "./optimizers.ts";
+import { Optimizer, resolveRates } from "./optimizers.ts";
 import { type ModelWeight, modelWeights } from "./params.ts";
-import { checkSchedule, type Schedule, scheduleFactor } from "./schedules.ts";
+import { scheduleFactor } from "./schedules.ts";
+import type { OptimizerConfig, Schedule } from "./config.ts";
+import { optimizerSchema, scheduleSchema, schemaProblems } from "./_schemas.ts";
+import type { TrainSettings } from "./state.ts";
+import { trainStep } from "./step.ts";
+import { StepReadback } from "./_readback.ts";
+import { cpuBackend } from "./_in_place.ts";
+import { resumeFrom, snapshot } from "./_resume.ts";
+import { nonFinite } from "./_finite.ts";
 
 /**
  * Options of {@linkcode train}.
@@ -46,7 +52,7 @@ export interface TrainOptions {
   readonly schedule?: Schedule;
   /** Label smoothing of the cross-entropy (0 to 1). Default: 0. */
   readonly labelSmoothing?: number;
-  /** Seeds the weights (when this call builds the model), shuffling and augmentation. Default: 0. */
+  /** Seeds shuffling and augmentation. Default: 0. */
   readonly seed?: number;
   /** Apply the dataset's augmentation to training batches. Default: true. */
   readonly augment?: boolean;
@@ -54,12 +60,14 @@ export interface TrainOptions {
   readonly callbacks?: readonly Callback[];
   /** A checkpoint file, a folder with `last.safetensors`, or a run folder to continue from. */
   readonly resume?: string;
-  /** A model built from `spec` already (e.g. with loaded weights). Default: `build(spec, { seed })`. */
-  readonly model?: tfl.LayersModel;
-  /** Switch TensorFlow.js to this backend first (see `useBackend`). Default: keep the current one. */
-  readonly backend?: BackendName;
   /** Images per forward pass when evaluating. Default: 256. */
   readonly evaluateBatchSize?: number;
+  /**
+   * Steps between two reads of the loss and accuracy from the device (they are read together,
+   * asynchronously; `onBatchEnd` events arrive then). Default: 1 on the CPU backends, where a
+   * read costs nothing, 8 elsewhere.
+   */
+  readonly readbackEvery?: number;
 }
 
 /**
@@ -100,6 +108,7 @@ function checkOptions(o: TrainOptions, spec: Spec): string[] {
   int("epochs", o.epochs, 1);
   int("batchSize", o.batchSize, 1);
   int("seed", o.seed, 0);
+  int("readbackEvery", o.readbackEvery, 1);
   if (o.labelSmoothing !== undefined && !(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) {
     problems.push(`labelSmoothing must be in [0, 1), got ${o.labelSmoothing}`);
   }
@@ -110,6 +119,12 @@ function checkOptions(o: TrainOptions, spec: Spec): string[] {
       problems.push(`${name} images are [${ds.shape}] but the model takes [${spec.inputShape}]`);
     }
   }
+  const optimizer = optimizerSchema.safeParse(o.optimizer ?? DEFAULT_OPTIMIZER);
+  if (!optimizer.success) {
+    problems.push(...schemaProblems("optimizer", optimizer.error, o.optimizer));
+  }
+  const schedule = scheduleSchema.safeParse(o.schedule ?? { type: "constant" });
+  if (!schedule.success) problems.push(...schemaProblems("schedule", schedule.error, o.schedule));
   return problems;
 }
 
@@ -117,16 +132,31 @@ function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Weights that training can change: every weight of a trainable layer (BatchNorm statistics too). */
+function mutableWeights(model: tfl.LayersModel, weights: readonly ModelWeight[]): ModelWeight[] {
+  const live = new Set<tf.Variable>();
+  for (const layer of model.layers) {
+    if (layer.trainable) { for (const w of layer.weights) live.add(w.read() as tf.Variable); }
+  }
+  return weights.filter((w) => live.has(w.variable));
+}
+
 /**
- * Trains a spec: builds it (or takes `options.model`), then runs a custom loop that computes
- * gradients of the cross-entropy for the trainable weights only and updates them with the
- * chosen optimizer, per-group learning rates and per-step schedule; frozen weights are never
- * written. Evaluates on `validation` each epoch, calls the typed callbacks, resumes from a
+ * Trains a built model: a custom loop that computes gradients of the cross-entropy for the
+ * trainable weights only ({@linkcode trainStep}) and updates them with the chosen optimizer,
+ * per-group learning rates and per-step schedule; frozen weights are never written. Batches are
+ * prepared and uploaded one step ahead, and the loss and accuracy are read back asynchronously
+ * every few steps, so the loop runs on every backend (WebGPU included) without stalling the
+ * device. Evaluates on `validation` each epoch, calls the typed callbacks, resumes from a
  * checkpoint, and stops with a {@linkcode TrainError} naming the epoch, step and last good
- * checkpoint if the loss turns NaN or infinite.
+ * checkpoint if the loss, the validation loss or a weight turns NaN or infinite.
+ *
+ * Build the model first (`build(spec)`, or `buildWithWeights(spec)` for pretrained weights)
+ * and choose the backend before (`useBackend`).
  *
  * @example A tiny model on generated data
  * ```ts
+ * import { build } from "@graft/graft/compile";
  * import { conv2d, dense, flatten, relu, sequential } from "@graft/graft/dsl";
  * import { arrayDataset } from "@graft/graft/data";
  * import { train } from "@graft/graft/train";
@@ -136,7 +166,7 @@ function size(shape: readonly number[]): number {
  * }).freeze("features");
  * const x = Float32Array.from({ length: 8 * 16 }, (_, i) => (i % 16) / 16);
  * const data = arrayDataset(x, new Int32Array([0, 1, 0, 1, 0, 1, 0, 1]), [4, 4, 1], 2);
- * const result = await train(spec, {
+ * const result = await train(build(spec, { seed: 0 }), spec, {
  *   train: data,
  *   epochs: 2,
  *   batchSize: 4,
@@ -145,15 +175,15 @@ function size(shape: readonly number[]): number {
  * console.log(result.history.length); // 2
  * ```
  */
-export async function train(spec: Spec, options: TrainOptions): Promise<TrainResult> {
+export async function train(
+  model: tfl.LayersModel,
+  spec: Spec,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  await ensureBackend();
   const problems = checkOptions(options, spec);
   const optimizerConfig = options.optimizer ?? DEFAULT_OPTIMIZER;
   const schedule = options.schedule ?? { type: "constant" };
-  problems.push(...checkOptimizer(optimizerConfig), ...checkSchedule(schedule));
-  if (options.backend) await useBackend(options.backend);
-  else await ensureBackend();
-  const seed = options.seed ?? 0;
-  const model = options.model ?? (await buildWithWeights(spec, { seed })).model;
   const weights = modelWeights(model);
   const params = weights.filter((w) => w.trainable);
   const groups = [...new Set(params.map((p) => p.group))];
@@ -165,37 +195,48 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
   }
   if (problems.length) throw new TrainError("Cannot train", problems);
 
-  const batchSize = options.batchSize ?? 64;
-  const labelSmoothing = options.labelSmoothing ?? 0;
+  const data = options.train;
+  const settings: TrainSettings = {
+    epochs: options.epochs,
+    seed: options.seed ?? 0,
+    batchSize: options.batchSize ?? 64,
+    trainSize: data.size,
+    optimizer: optimizerConfig,
+    schedule,
+    labelSmoothing: options.labelSmoothing ?? 0,
+  };
+  const { batchSize, labelSmoothing } = settings;
   const augment = options.augment ?? true;
   const callbacks = options.callbacks ?? [];
-  const data = options.train;
+  const readEvery = options.readbackEvery ?? (cpuBackend() ? 1 : 8);
   const stepsPerEpoch = Math.ceil(data.size / batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
   const optimizer = new Optimizer(optimizerConfig, params);
-  const vars = params.map((p) => p.variable);
-  const keyOf = new Map(params.map((p) => [p.variable.name, p.key]));
+  const mutable = mutableWeights(model, weights);
 
-  let rng = new Rng(seed);
+  let rng = new Rng(settings.seed);
   let epochDone = 0;
   let step = 0;
   let rngAtEpoch = rng.state();
   const history: EpochEndEvent[] = [];
   let resumedFrom: string | undefined;
   if (options.resume !== undefined) {
-    const ckpt = await readCheckpoint(options.resume);
-    restore(ckpt, spec, weights, optimizer, options, batchSize);
-    rng = Rng.fromState(ckpt.info.rng);
+    const r = await resumeFrom(options.resume, spec, settings, weights, optimizer, callbacks);
+    rng = Rng.fromState(r.state.rng);
     rngAtEpoch = rng.state();
-    epochDone = ckpt.info.epoch;
-    step = ckpt.info.step;
-    history.push(...ckpt.info.history);
-    resumedFrom = ckpt.path;
+    epochDone = r.state.epoch;
+    step = r.state.step;
+    history.push(...r.state.history);
+    resumedFrom = r.file;
   }
 
   let stopReason: string | undefined;
   let lastCheckpoint: string | undefined;
   let weightsChanged = true;
+  const lastGood = () =>
+    lastCheckpoint
+      ? `the last good checkpoint is ${lastCheckpoint}`
+      : "no checkpoint was written before it";
   const ctx: TrainContext = {
     model,
     spec,
@@ -205,7 +246,10 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
     get stopping() {
       return stopReason !== undefined;
     },
-    getWeights: () => new Map(weights.map((w) => [w.key, w.variable.dataSync() as Float32Array])),
+    async getWeights() {
+      const values = await Promise.all(weights.map((w) => w.variable.data<"float32">()));
+      return new Map(weights.map((w, i) => [w.key, values[i]!.slice()]));
+    },
     setWeights(values) {
       for (const w of weights) {
         const v = values.get(w.key);
@@ -215,31 +259,17 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
       weightsChanged = true;
     },
     async saveCheckpoint(path: string) {
-      await Deno.mkdir(dirname(path), { recursive: true });
-      const ckpt: Checkpoint = {
-        info: {
-          format: "graft.checkpoint/v1",
-          spec: spec.toJSON(),
-          epoch: epochDone,
-          epochs: options.epochs,
-          step,
-          rng: rngAtEpoch,
-          seed,
-          batchSize,
-          optimizer: optimizerConfig,
-          schedule,
-          labelSmoothing,
-          history,
-        },
-        weights: new Map(
-          weights.map((w) => [w.key, {
-            shape: [...w.variable.shape],
-            data: w.variable.dataSync() as Float32Array,
-          }]),
-        ),
-        optimizer: optimizer.getState(),
-      };
-      await writeCheckpoint(path, ckpt);
+      const training = await snapshot(
+        { epoch: epochDone, step, rng: rngAtEpoch, settings, history },
+        optimizer,
+        callbacks,
+      );
+      try {
+        await saveCheckpoint(path, model, spec, { training });
+      } catch (e) {
+        if (!(e instanceof WeightsError)) throw e;
+        throw new TrainError("Training stopped", [e.message, lastGood()], 1);
+      }
       lastCheckpoint = path;
       return path;
     },
@@ -249,17 +279,20 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
   };
   const emit = async <K extends keyof Callback>(
     name: K,
-    event: Parameters<NonNullable<Callback[K]>>[0],
+    event: Parameters<Extract<NonNullable<Callback[K]>, (...a: never[]) => unknown>>[0],
   ) => {
     for (const cb of callbacks) {
       const fn = cb[name] as ((e: typeof event, c: TrainContext) => unknown) | undefined;
-      if (fn) await fn.call(cb, event, ctx);
+      if (typeof fn === "function") await fn.call(cb, event, ctx);
     }
   };
   const lrAt = (s: number) => {
     const f = scheduleFactor(schedule, s, totalSteps, stepsPerEpoch);
     return Object.fromEntries(groups.map((g) => [g, rates[g]! * f]));
   };
+  const evaluateOptions = options.evaluateBatchSize === undefined
+    ? {}
+    : { batchSize: options.evaluateBatchSize };
 
   const trainableParams = params.reduce((n, p) => n + size(p.variable.shape), 0);
   const allParams = weights.reduce((n, p) => n + size(p.variable.shape), 0);
@@ -279,96 +312,140 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
   });
 
   let lastEval: Evaluation | undefined;
-  for (let epoch = epochDone + 1; epoch <= options.epochs && !ctx.stopping; epoch++) {
-    const epochStart = performance.now();
-    await emit("onEpochBegin", { epoch, epochs: options.epochs, step, lr: lrAt(step) });
-    const order = rng.permutation(data.size);
-    let lossSum = 0, correctSum = 0, seen = 0, trainMs = 0;
-    let lr = lrAt(step);
-    let completed = true;
-    for (let batch = 1, at = 0; at < data.size; batch++, at += batchSize) {
-      const b = data.batch(order.subarray(at, at + batchSize), augment ? rng : undefined);
-      lr = lrAt(step);
-      const t0 = performance.now();
-      let correct: tf.Scalar | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const x = tf.tensor4d(b.x, [b.size, ...data.shape]);
-        const y = tf.tensor1d(b.labels, "int32");
-        const logits = model.apply(x, { training: true }) as tf.Tensor;
-        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), "float32")));
-        return crossEntropy(logits, y, labelSmoothing) as tf.Scalar;
-      }, vars);
-      const loss = value.dataSync()[0]!;
-      const hits = correct!.dataSync()[0]!;
-      if (!Number.isFinite(loss)) {
-        tf.dispose([value, correct!, ...Object.values(grads)]);
+  try {
+    for (let epoch = epochDone + 1; epoch <= options.epochs && !ctx.stopping; epoch++) {
+      const epochStart = performance.now();
+      await emit("onEpochBegin", { epoch, epochs: options.epochs, step, lr: lrAt(step) });
+      const order = rng.permutation(data.size);
+      const epochRng = augment ? rng : undefined;
+      const host = (function* (): Generator<BatchArrays> {
+        for (let at = 0; at < data.size; at += batchSize) {
+          yield data.batch(order.subarray(at, at + batchSize), epochRng);
+        }
+      })();
+      const readback = new StepReadback(readEvery);
+      const pending: { batch: number; step: number; size: number; lr: Record<string, number> }[] =
+        [];
+      let lossSum = 0, correctSum = 0, seen = 0, trainMs = 0, dataWaitMs = 0;
+      let lr = lrAt(step);
+      let batch = 0;
+      let groupStart = performance.now();
+      const flush = async () => {
+        const values = await readback.flush();
+        const now = performance.now();
+        const ms = now - groupStart;
+        trainMs += ms;
+        groupStart = now;
+        const steps = pending.splice(0);
+        const images = steps.reduce((n, s) => n + s.size, 0);
+        for (let i = 0; i < steps.length; i++) {
+          const s = steps[i]!;
+          const [loss, hits] = values[i]!;
+          if (!Number.isFinite(loss)) {
+            throw new TrainError("Training stopped", [
+              `the loss is ${loss} at epoch ${epoch}, step ${s.step} (batch ${s.batch} of ${stepsPerEpoch})`,
+              lastGood(),
+            ], 1);
+          }
+          lossSum += loss! * s.size;
+          correctSum += hits!;
+          seen += s.size;
+          await emit("onBatchEnd", {
+            epoch,
+            batch: s.batch,
+            batches: stepsPerEpoch,
+            step: s.step,
+            size: s.size,
+            loss: loss!,
+            accuracy: hits! / s.size,
+            lr: s.lr,
+            imagesPerSecond: images / Math.max(ms, 1e-6) * 1000,
+            elapsedMs: now - epochStart,
+          });
+        }
+      };
+      const feed = prefetchToDevice(host, (b) => ({
+        x: tf.tensor4d(b.x, [b.size, ...data.shape]),
+        y: tf.tensor1d(b.labels, "int32"),
+      }))[Symbol.asyncIterator]();
+      try {
+        while (true) {
+          const waitStart = performance.now();
+          const next = await feed.next();
+          dataWaitMs += performance.now() - waitStart;
+          if (next.done) break;
+          const b = next.value;
+          batch++;
+          lr = lrAt(step);
+          let out;
+          try {
+            out = trainStep(model, optimizer, b, lr, { labelSmoothing });
+          } finally {
+            tf.dispose([b.x, b.y]);
+          }
+          step++;
+          weightsChanged = true;
+          pending.push({ batch, step, size: b.y.shape[0]!, lr });
+          const last = batch === stepsPerEpoch;
+          if (readback.push([out.loss, out.hits]) || last) await flush();
+          if (ctx.stopping) {
+            if (readback.pending) await flush();
+            break;
+          }
+        }
+      } finally {
+        readback.dispose();
+        await feed.return?.(undefined);
+      }
+      if (batch < stepsPerEpoch) break; // stopped within the epoch: it does not count
+      epochDone = epoch;
+      rngAtEpoch = rng.state();
+      const bad = await nonFinite(mutable);
+      if (bad.length) {
         throw new TrainError("Training stopped", [
-          `the loss is ${loss} at epoch ${epoch}, step ${
-            step + 1
-          } (batch ${batch} of ${stepsPerEpoch})`,
-          lastCheckpoint
-            ? `the last good checkpoint is ${lastCheckpoint}`
-            : "no checkpoint was written before it",
+          `${bad.join(", ")} ${bad.length === 1 ? "holds" : "hold"} NaN or infinite values ` +
+          `after epoch ${epoch}, step ${step}`,
+          lastGood(),
         ], 1);
       }
-      const gradMap = new Map<string, tf.Tensor>();
-      for (const [name, g] of Object.entries(grads)) gradMap.set(keyOf.get(name)!, g);
-      optimizer.apply(gradMap, lr);
-      tf.dispose([value, correct!, ...Object.values(grads)]);
-      weightsChanged = true;
-      step++;
-      const ms = performance.now() - t0;
-      trainMs += ms;
-      lossSum += loss * b.size;
-      correctSum += hits;
-      seen += b.size;
-      await emit("onBatchEnd", {
-        epoch,
-        batch,
-        batches: stepsPerEpoch,
-        step,
-        size: b.size,
-        loss,
-        accuracy: hits / b.size,
-        lr,
-        imagesPerSecond: b.size / Math.max(ms, 1e-6) * 1000,
-        elapsedMs: performance.now() - epochStart,
-      });
-      if (ctx.stopping) {
-        completed = at + batchSize >= data.size;
-        break;
+      let val: Evaluation | undefined;
+      if (options.validation) {
+        const valStart = performance.now();
+        val = await evaluate(model, options.validation, {
+          ...evaluateOptions,
+          onBatch: (done, total) => {
+            const e = { epoch, done, total, elapsedMs: performance.now() - valStart };
+            for (const cb of callbacks) cb.onValidationBatchEnd?.(e, ctx);
+          },
+        });
+        lastEval = val;
+        weightsChanged = false;
+        if (!Number.isFinite(val.loss)) {
+          throw new TrainError("Training stopped", [
+            `the validation loss is ${val.loss} after epoch ${epoch}, step ${step}`,
+            lastGood(),
+          ], 1);
+        }
       }
+      const event: EpochEndEvent = {
+        epoch,
+        epochs: options.epochs,
+        step,
+        loss: lossSum / seen,
+        accuracy: correctSum / seen,
+        ...(val ? { valLoss: val.loss, valAccuracy: val.top1, valTop5: val.top5 } : {}),
+        lr,
+        imagesPerSecond: seen / Math.max(trainMs, 1e-6) * 1000,
+        dataWaitMs,
+        elapsedMs: performance.now() - epochStart,
+        totalElapsedMs: performance.now() - started,
+      };
+      history.push(event);
+      await emit("onEpochEnd", event);
     }
-    if (!completed) break;
-    epochDone = epoch;
-    rngAtEpoch = rng.state();
-    let val: Evaluation | undefined;
-    if (options.validation) {
-      const valStart = performance.now();
-      val = evaluate(model, options.validation, {
-        ...batchOpt(options.evaluateBatchSize),
-        onBatch: (done, total) => {
-          const e = { epoch, done, total, elapsedMs: performance.now() - valStart };
-          for (const cb of callbacks) cb.onValidationBatchEnd?.(e, ctx);
-        },
-      });
-      lastEval = val;
-      weightsChanged = false;
-    }
-    const event: EpochEndEvent = {
-      epoch,
-      epochs: options.epochs,
-      step,
-      loss: lossSum / seen,
-      accuracy: correctSum / seen,
-      ...(val ? { valLoss: val.loss, valAccuracy: val.top1, valTop5: val.top5 } : {}),
-      lr,
-      imagesPerSecond: seen / Math.max(trainMs, 1e-6) * 1000,
-      elapsedMs: performance.now() - epochStart,
-      totalElapsedMs: performance.now() - started,
-    };
-    history.push(event);
-    await emit("onEpochEnd", event);
+  } catch (e) {
+    optimizer.dispose();
+    throw e;
   }
   const stopped = stopReason !== undefined && epochDone < options.epochs;
   await emit("onTrainEnd", {
@@ -384,7 +461,7 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
   if (options.validation) {
     evaluation = !weightsChanged && lastEval
       ? lastEval
-      : evaluate(model, options.validation, batchOpt(options.evaluateBatchSize));
+      : await evaluate(model, options.validation, evaluateOptions);
   }
   return {
     model,
@@ -395,47 +472,4 @@ export async function train(spec: Spec, options: TrainOptions): Promise<TrainRes
     ...(stopReason !== undefined ? { reason: stopReason } : {}),
     ...(evaluation ? { evaluation } : {}),
   };
-}
-
-function batchOpt(n: number | undefined): { batchSize?: number } {
-  return n === undefined ? {} : { batchSize: n };
-}
-
-function restore(
-  ckpt: Checkpoint & { path: string },
-  spec: Spec,
-  weights: readonly ModelWeight[],
-  optimizer: Optimizer,
-  options: TrainOptions,
-  batchSize: number,
-): void {
-  const problems: string[] = [];
-  if (JSON.stringify(ckpt.info.spec) !== JSON.stringify(spec.toJSON())) {
-    problems.push(
-      `${ckpt.path} was written for another spec (${ckpt.info.spec.name}, ${ckpt.info.spec.steps.length} steps)`,
-    );
-  }
-  if (ckpt.info.batchSize !== batchSize) {
-    problems.push(`${ckpt.path} used batch size ${ckpt.info.batchSize}, this run ${batchSize}`);
-  }
-  if (
-    JSON.stringify(ckpt.info.optimizer) !== JSON.stringify(options.optimizer ?? DEFAULT_OPTIMIZER)
-  ) {
-    problems.push(`${ckpt.path} used optimizer ${JSON.stringify(ckpt.info.optimizer)}`);
-  }
-  for (const w of weights) {
-    const v = ckpt.weights.get(w.key);
-    if (!v) problems.push(`${ckpt.path} has no weight ${w.key}`);
-    else if (v.shape.join(",") !== w.variable.shape.join(",")) {
-      problems.push(
-        `${ckpt.path} has ${w.key} of shape [${v.shape}], the model [${w.variable.shape}]`,
-      );
-    }
-  }
-  if (problems.length) throw new TrainError("Cannot resume", problems);
-  for (const w of weights) {
-    const v = ckpt.weights.get(w.key)!;
-    tf.tidy(() => w.variable.assign(tf.tensor(v.data, v.shape, "float32")));
-  }
-  optimizer.setState(ckpt.optimizer);
 }

@@ -176,7 +176,7 @@ export function applyWeights(
 }
 
 /**
- * Loads weights into a model built from `spec`: reads the source (a Graft checkpoint folder, a
+ * Loads weights into a model built from `spec`: reads the source (a Graft checkpoint or run folder, a
  * safetensors file with Graft or PyTorch/timm names, a Keras HDF5 file, bytes, or a weight map),
  * converts layouts, and writes each path's tensors into the layer of the same path (see
  * {@linkcode applyWeights} for the rules on edited specs and `strict`).
@@ -188,7 +188,7 @@ export function applyWeights(
  * import { loadWeights } from "@graft/graft/weights";
  * const spec = vgg11({ inputShape: [32, 32, 3], classes: 5 }).replaceHead(5).freeze("features");
  * const model = build(spec, { seed: 1 });
- * const report = await loadWeights(model, spec, "runs/pretrain/checkpoint");
+ * const report = await loadWeights(model, spec, "runs/pretrain.safetensors");
  * console.log(report.replaced); // ["classifier.6"]
  * ```
  */

@@ -1,7 +1,7 @@
 /**
- * Reads any supported weight source (a Graft checkpoint folder, a safetensors file with Graft or
- * PyTorch names, a Keras HDF5 file, raw bytes of one of those, or a ready weight map) into Graft
- * weights for a spec.
+ * Reads any supported weight source (a Graft checkpoint or a run folder holding one, a
+ * safetensors file with Graft or PyTorch names, a Keras HDF5 file, raw bytes of one of those,
+ * or a ready weight map) into Graft weights for a spec.
  *
  * @module
  */
@@ -11,22 +11,17 @@ import { decodeSafetensors, type Safetensors } from "./safetensors.ts";
 import { kerasToGraft, readKerasH5 } from "./keras_h5.ts";
 import { torchToGraft } from "./torch_state_dict.ts";
 import { WeightsError } from "./errors.ts";
+import { checkpointFromSafetensors, findCheckpoint, isCheckpoint } from "./checkpoint.ts";
 import type { WeightMap, WeightTensor } from "./weight_map.ts";
 
-/** Metadata key and value that mark a safetensors file written by Graft (Graft names). */
-export const GRAFT_WEIGHTS_FORMAT = "graft.weights/v1";
-
-/** The file name of the weights inside a Graft checkpoint folder. */
-export const CHECKPOINT_WEIGHTS = "weights.safetensors";
-
 /**
- * Where weights come from: a file or checkpoint-folder path, the bytes of a file (with a name
+ * Where weights come from: a file or run-folder path, the bytes of a file (with a name
  * for messages), or weights already in Graft's form.
  *
  * @example
  * ```ts
  * import type { WeightSource } from "@graft/graft/weights";
- * const a: WeightSource = "runs/pretrain/checkpoint";
+ * const a: WeightSource = "runs/pretrain.safetensors";
  * const b: WeightSource = { bytes: new Uint8Array(0), name: "upload.safetensors" };
  * ```
  */
@@ -62,28 +57,8 @@ export interface ReadWeightsOptions {
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function isGraftFile(file: Safetensors): boolean {
-  if (file.metadata["format"] === GRAFT_WEIGHTS_FORMAT) return true;
   const names = Object.keys(file.tensors);
   return names.length > 0 && names.every((n) => n.includes("/"));
-}
-
-/** Metadata key of the training pipeline's checkpoints (`weights/<key>` tensors). */
-const TRAINING_CHECKPOINT = "graft.checkpoint";
-
-/** The weight file in a folder: a saved checkpoint's, or a training run's last checkpoint. */
-async function folderFile(dir: string): Promise<string> {
-  const base = dir.replace(/\/+$/, "");
-  const candidates = [
-    `${base}/${CHECKPOINT_WEIGHTS}`,
-    `${base}/last.safetensors`,
-    `${base}/checkpoints/last.safetensors`,
-  ];
-  for (const c of candidates) {
-    try {
-      if ((await Deno.stat(c)).isFile) return c;
-    } catch { /* next */ }
-  }
-  return candidates[0]!;
 }
 
 async function readSourceBytes(path: string): Promise<{ bytes: Uint8Array; name: string }> {
@@ -95,26 +70,21 @@ async function readSourceBytes(path: string): Promise<{ bytes: Uint8Array; name:
       e instanceof Deno.errors.NotFound ? "no such file or folder" : (e as Error).message,
     ]);
   }
-  const file = stat.isDirectory ? await folderFile(path) : path;
+  const file = stat.isDirectory ? await findCheckpoint(path) : path;
   try {
     return { bytes: await Deno.readFile(file), name: file };
   } catch (e) {
-    throw new WeightsError("Cannot read weights", file, [
-      e instanceof Deno.errors.NotFound
-        ? `no such file (a checkpoint folder holds ${CHECKPOINT_WEIGHTS} and spec.json, or a ` +
-          "training run's last.safetensors or checkpoints/last.safetensors)"
-        : (e as Error).message,
-    ]);
+    throw new WeightsError("Cannot read weights", file, [(e as Error).message]);
   }
 }
 
 /**
  * Reads weights from any {@linkcode WeightSource} and converts them to Graft's names and layout
  * for `spec`. The format is detected from the content: HDF5 signature (Keras), a training
- * checkpoint of `train()` (its `weights/<key>` tensors; optimizer state is ignored), safetensors
- * with Graft names (`features.0/kernel`, written by `saveCheckpoint`), or safetensors with
- * PyTorch names (torchvision or timm state dicts). A folder means its `weights.safetensors`,
- * else `last.safetensors`, else `checkpoints/last.safetensors` (a training run's folder).
+ * Graft checkpoint (`saveCheckpoint`, or a run's checkpoint; training state is ignored),
+ * safetensors with Graft names (`features.0/kernel`), or safetensors with PyTorch names
+ * (torchvision or timm state dicts). A folder means its `last.safetensors`, else
+ * `checkpoints/last.safetensors` (a training run's folder).
  *
  * @example
  * ```ts ignore
@@ -141,15 +111,9 @@ export async function readWeights(
     return { weights, format: "keras-h5", source: name, unused };
   }
   const file = decodeSafetensors(bytes, name);
-  if (file.metadata[TRAINING_CHECKPOINT] !== undefined) {
-    const weights = new Map<string, WeightTensor>();
-    const unused: string[] = [];
-    for (const [key, t] of Object.entries(file.tensors)) {
-      if (key.startsWith("weights/")) {
-        weights.set(key.slice("weights/".length), { shape: t.shape, data: t.data });
-      } else if (!key.startsWith("optimizer/")) unused.push(key);
-    }
-    return { weights, format: "graft", source: name, unused };
+  if (isCheckpoint(file)) {
+    const { weights } = checkpointFromSafetensors(file, name);
+    return { weights, format: "graft", source: name, unused: [] };
   }
   if (isGraftFile(file)) {
     const weights = new Map<string, WeightTensor>();

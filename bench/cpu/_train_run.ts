@@ -60,8 +60,7 @@ export async function trainSteps(
     },
   };
   const started = performance.now();
-  await train(spec, {
-    model: hooks.model ? hooks.model(net) : net,
+  await train(hooks.model ? hooks.model(net) : net, spec, {
     train: hooks.dataset ? hooks.dataset(data) : data,
     epochs: 1,
     batchSize: batch,

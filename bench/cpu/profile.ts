@@ -1,7 +1,7 @@
 /**
  * `deno task bench profile [MODEL] [BACKEND] [BATCH] [--tfjs-batch-norm]`: where one training step
  * of a CPU benchmark model spends its time. The step is `train()`'s own (SGD with momentum,
- * cross-entropy, synthetic batch); after two warm-up steps and one timed without the profiler,
+ * cross-entropy, synthetic batch); after two warm-up steps and three timed without the profiler,
  * one step is profiled kernel by kernel and split into phases (data feeding, forward, loss and
  * backward, optimizer update, disposal) whose rows add up to the step's wall time: time outside
  * any kernel (tape bookkeeping, JavaScript loops, allocation) is its own row in each phase.
@@ -52,7 +52,7 @@ export interface PhaseTime {
 export interface StepAccount {
   /** Wall time of the profiled step (its phases add up to it). */
   readonly stepMs: number;
-  /** Wall time of the step before, run without the profiler. */
+  /** Median wall time of the three steps before, run without the profiler. */
   readonly unprofiledMs: number;
   readonly phases: readonly PhaseTime[];
   /** Kernels by phase and name, largest first. */
@@ -76,6 +76,8 @@ interface EngineState {
 }
 
 const WARMUP = 2;
+/** Steps timed without the profiler, after the warm-up (their median is reported). */
+const PLAIN = 3;
 const LARGE_BYTES = 32 * 2 ** 20;
 
 /**
@@ -99,12 +101,17 @@ export async function profileStep(
     }
   }
   const state = (tf.engine() as unknown as { state: EngineState }).state;
-  const target = WARMUP + 2;
+  const target = WARMUP + PLAIN + 1;
+  // train() prepares each batch one step ahead: the batch made while step i runs is batch i + 1
+  // (batches 1 and 2 are both made before step 1), so step i's wall time starts when batch
+  // i + 1 is made.
   let step = 0;
+  let made = 0;
   const starts: number[] = [];
   const marks: { phase: Phase | "end"; at: number; kernel: number }[] = [];
+  let finished = false;
   const mark = (phase: Phase | "end") => {
-    if (step === target) {
+    if (step === target && !finished) {
       marks.push({ phase, at: performance.now(), kernel: state.activeProfile.kernels.length });
     }
   };
@@ -117,13 +124,14 @@ export async function profileStep(
   };
   let run;
   try {
-    run = await trainSteps(model, batch, target, {
+    run = await trainSteps(model, batch, target + 1, {
       dataset: (ds) => ({
         ...ds,
         batch(indices, rng) {
-          step++;
+          made++;
+          step = Math.max(1, made - 1);
           starts.push(performance.now());
-          if (step === target) {
+          if (step === target && made === target + 1) {
             buffersBefore = nativeBufferStats();
             state.activeProfile.kernels = [];
             state.profiling = true;
@@ -146,7 +154,10 @@ export async function profileStep(
       },
       onStepEnd: () => {
         mark("end");
-        if (step === target) state.profiling = false;
+        if (step === target) {
+          state.profiling = false;
+          finished = true;
+        }
       },
     });
   } finally {
@@ -191,8 +202,9 @@ export async function profileStep(
     else phases.push({ phase, ms: to.at - from.at, kernelMs });
   }
   const stepMs = marks.at(-1)!.at - marks[0]!.at;
-  const previous = target - 2;
-  const unprofiledMs = run.stepEnds[previous]! - starts[previous]!;
+  const plain = Array.from({ length: PLAIN }, (_, i) => WARMUP + i)
+    .map((i) => run.stepEnds[i]! - starts[i + 1]!).sort((a, b) => a - b);
+  const unprofiledMs = plain[PLAIN >> 1]!;
   const kernels = [...byKey.values()].sort((a, b) => b.ms - a.ms);
   const buffers = buffersBefore && buffersAfter
     ? {
@@ -274,7 +286,7 @@ export async function runProfile(args: string[]): Promise<void> {
     console.log(
       `- One training step of train(): ${r.stepMs.toFixed(0)} ms profiled, ${
         r.unprofiledMs.toFixed(0)
-      } ms without the profiler. Outputs of 32 MiB or more: ${r.largeOutputs.count} (${
+      } ms without it (median of ${PLAIN}). Outputs of 32 MiB or more: ${r.largeOutputs.count} (${
         r.largeOutputs.mb.toFixed(0)
       } MiB)${
         r.buffers
