@@ -50,6 +50,7 @@ const STEPS: Record<BenchModel, [steps: number, warmup: number]> = {
   cifar_vgg16_bn: [8, 2],
   seed_recipe: [8, 2],
   small_cnn: [60, 5],
+  cifar_resnet18: [6, 2],
 };
 
 const here = new URL(".", import.meta.url);
