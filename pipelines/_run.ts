@@ -183,7 +183,11 @@ export async function runPipeline(
   }
 
   // 2. The folder: locked, then written.
-  const folder = await RunFolder.open(out, mode.overwrite && !mode.resume, io.stderr);
+  const folder = await RunFolder.open(
+    out,
+    mode.resume ? "resume" : mode.overwrite ? "overwrite" : "new",
+    io.stderr,
+  );
   const status = (s: "running" | "failed" | "finished", epoch: number, reason?: string) =>
     folder.setStatus({
       status: s,
@@ -195,6 +199,7 @@ export async function runPipeline(
   const provenance = await collectProvenance(backend);
   const writeProvenance = (p: Provenance) =>
     writeAtomic(join(out, "provenance.json"), JSON.stringify(p, null, 2) + "\n");
+  const removeHandlers = folder.onInterrupt(() => ({ epoch, epochs: config.train.epochs }));
   try {
     await writeProvenance(provenance);
     let history: Awaited<ReturnType<typeof restoreRunFolder>>["history"] = [];
@@ -273,6 +278,7 @@ export async function runPipeline(
     await writeRunReport(out, { status: "failed", reason }).catch(() => {});
     throw e;
   } finally {
+    removeHandlers();
     await folder.close();
   }
 }
