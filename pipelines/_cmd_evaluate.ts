@@ -21,7 +21,7 @@ Options:
   --limit N            Evaluate only the first N images of the split
   --batch-size N       Images per forward pass (default: the run's evaluateBatchSize)
   --json               Print the result as JSON on stdout
-  --force              Replace an existing evaluation-SPLIT.json
+  --overwrite          Replace an existing evaluation-SPLIT.json
   -h, --help           Show this help
 
 Exit codes: 0 done, 1 the run, its checkpoint or the data are missing, 2 bad arguments.
@@ -39,7 +39,7 @@ export async function evaluateCommand(args: string[], io: CommandIo): Promise<nu
       limit: { type: "string" },
       "batch-size": { type: "string" },
       json: { type: "boolean" },
-      force: { type: "boolean" },
+      overwrite: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -58,10 +58,10 @@ export async function evaluateCommand(args: string[], io: CommandIo): Promise<nu
   const outFile = join(dir, `evaluation-${split}.json`);
   const needs = { read: [dir], write: [dir], data: values.data ?? null };
   if (!permitted(io, ["evaluate", ...args], needs)) return 2;
-  if (!values.force) {
+  if (!values.overwrite) {
     try {
       await Deno.stat(outFile);
-      throw new CliError(`Not overwriting ${outFile}: give --force to replace it`);
+      throw new CliError(`Not overwriting ${outFile}: give --overwrite to replace it`);
     } catch (e) {
       if (e instanceof CliError) throw e;
     }

@@ -284,7 +284,7 @@ test("evaluate prints top-1, top-5, per-class accuracy and the confusion matrix,
   assert.equal(again.code, 1);
   assert.match(
     again.err,
-    /^Not overwriting .*evaluation-test\.json: give --force to replace it\n$/,
+    /^Not overwriting .*evaluation-test\.json: give --overwrite to replace it\n$/,
   );
   const val = await cli(["evaluate", runA, "--split", "validation", "--limit", "40"]);
   assert.equal(val.code, 0, val.err);
@@ -305,7 +305,10 @@ test("export writes the TensorFlow.js layers model and refuses a non-empty folde
   assert.equal(model.format, "layers-model");
   const again = await cli(["export", runA, "--format", "tfjs", "--out", out]);
   assert.equal(again.code, 1);
-  assert.match(again.err, /^Not overwriting .*: it is not empty \(give --force to replace\)\n$/);
+  assert.match(
+    again.err,
+    /^Not overwriting .*: it is not empty \(give --overwrite to replace\)\n$/,
+  );
 });
 
 Deno.test("commands name a missing run folder and bad flags in one line", async () => {
