@@ -30,8 +30,12 @@ interface ConvState {
 
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
-function explicit([ph, pw]: Pair): ExplicitPadding {
-  return [[0, 0], [ph, ph], [pw, pw], [0, 0]];
+/**
+ * The padding argument of TensorFlow.js' ops: a number when rows and columns agree (Graft's
+ * im2col and filter-gradient kernels take those; they leave explicit arrays to TensorFlow.js).
+ */
+function explicit([ph, pw]: Pair): number | ExplicitPadding {
+  return ph === pw ? ph : [[0, 0], [ph, ph], [pw, pw], [0, 0]];
 }
 
 function paddedShape(s: LayerShape, [ph, pw]: Pair): LayerShape {

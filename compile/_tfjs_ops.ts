@@ -4,6 +4,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import type { Inputs, Op, OpConfig } from "../dsl/mod.ts";
 import { AdaptiveAvgPool2D, FreezableBatchNorm, ReseedingDropout } from "./_layers.ts";
 import { GraftDense } from "./_dense.ts";
+import { PaddedConv2D, PaddedMaxPool2D } from "./_padded.ts";
 
 /** What a compiler entry gets besides the config. */
 export interface TfjsContext {
@@ -18,8 +19,8 @@ export interface TfjsContext {
 /** How one op compiles to TensorFlow.js. */
 export interface TfjsOp<K extends Op> {
   /**
-   * The layers of a node, applied in order; the last one is named by the path (an explicit
-   * padding, when TensorFlow.js needs one, comes first as `<path>.pad`).
+   * The layers of a node, applied in order; the last one is named by the path (an average
+   * pooling's explicit zero padding comes first as `<path>.pad`).
    */
   readonly layers: (config: OpConfig<K>, context: TfjsContext) => tfl.layers.Layer[];
   /**
@@ -54,6 +55,19 @@ function padded(
   ];
 }
 
+/** Arguments of a Conv2D layer for a conv2d config (weights drawn by build()). */
+function convArgs(c: OpConfig<"conv2d">, name: string) {
+  return {
+    name,
+    filters: c.filters,
+    kernelSize: [...c.kernelSize],
+    strides: [...c.strides],
+    useBias: c.useBias,
+    kernelInitializer: zeros(),
+    biasInitializer: zeros(),
+  };
+}
+
 const zeros = (): ReturnType<typeof tfl.initializers.zeros> => tfl.initializers.zeros();
 const none = (): number => 0;
 
@@ -62,6 +76,11 @@ function pool(kind: "max" | "avg"): TfjsOp<"maxPool2d" | "avgPool2d"> {
     layers: (c, { name }) => {
       const p = padding(c.padding, c.poolSize, c.strides);
       const args = { name, poolSize: c.poolSize, strides: c.strides, padding: p.mode };
+      // Max pooling pads inside the kernel, where a padded position never wins (PyTorch pads
+      // with -inf); average pooling counts zeros in, as PyTorch's default does.
+      if (kind === "max" && p.pad) {
+        return [new PaddedMaxPool2D({ ...args, explicitPadding: p.pad })];
+      }
       const layer = kind === "max"
         ? tfl.layers.maxPooling2d(args)
         : tfl.layers.averagePooling2d(args);
@@ -95,22 +114,15 @@ export type TfjsTable = { readonly [K in Op]: TfjsOp<K> };
 export const TFJS_OPS: TfjsTable = Object.freeze(
   {
     conv2d: {
+      // PyTorch's padding that "same" cannot express (stride 2, asymmetric) is done inside the
+      // convolution kernel: a ZeroPadding2D layer would cost a copy and a slow Slice gradient.
       layers: (c, { name }) => {
         const p = padding(c.padding, c.kernelSize, c.strides);
-        return padded(
-          name,
-          p,
-          tfl.layers.conv2d({
-            name,
-            filters: c.filters,
-            kernelSize: [...c.kernelSize],
-            strides: [...c.strides],
-            padding: p.mode,
-            useBias: c.useBias,
-            kernelInitializer: zeros(), // drawn by build()
-            biasInitializer: zeros(),
-          }),
-        );
+        return [
+          p.pad
+            ? new PaddedConv2D({ ...convArgs(c, name), explicitPadding: p.pad })
+            : tfl.layers.conv2d({ ...convArgs(c, name), padding: p.mode }),
+        ];
       },
       // kaiming normal, fan_out
       kernelStd: (c) => Math.sqrt(2 / (c.kernelSize[0] * c.kernelSize[1] * c.filters)),

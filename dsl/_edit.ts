@@ -6,6 +6,7 @@ import { deepFreeze } from "./_freeze.ts";
 import { nearest as closest } from "./_nearest.ts";
 import { placed } from "./_node.ts";
 import { show } from "./ops/_schema.ts";
+import { isParsedConfig } from "./ops/_layer.ts";
 import { isOp, type Layer, opDef, parseOpConfig } from "./ops/table.ts";
 import { groupOf, matcher } from "./pattern.ts";
 import { INPUT, type SpecData, type SpecNode } from "./types.ts";
@@ -97,6 +98,7 @@ function checkedLayer(data: SpecData, call: string, what: unknown, at: string): 
   if (typeof l.op !== "string" || !isOp(l.op)) {
     throw fail(data, call, `${at} op`, "an op of the layer catalogue", show(l.op));
   }
+  if (isParsedConfig(l.config, l.op)) return what as Layer;
   const r = parseOpConfig(l.op, l.config);
   if (!r.ok) {
     throw new SpecError(r.issues.map((i) => ({
@@ -121,13 +123,45 @@ function oneInput(data: SpecData, call: string, layer: Layer, at: string): void 
   }
 }
 
-/** Inserts a layer or a block after/before a path, or at the end. */
+/**
+ * A group named as an insertion anchor stands for its one exit (after) or its one entry
+ * (before): `{ after: "layer4" }` is after `layer4.1.relu`. Paths are returned as they are.
+ */
+function groupEdge(data: SpecData, call: string, name: string, before: boolean): string {
+  if (data.nodes.some((n) => n.path === name)) return name;
+  const members = data.nodes.filter((n) => groupOf(n.path) === name);
+  if (members.length === 0) return name;
+  const inside = new Set(members.map((n) => n.path));
+  const edge = before
+    ? members.filter((n) => n.inputs.some((i) => !inside.has(i)))
+    : members.filter((n) =>
+      n.path === data.output ||
+      data.nodes.some((c) => !inside.has(c.path) && c.inputs.includes(n.path))
+    );
+  if (edge.length !== 1) {
+    throw fail(
+      data,
+      call,
+      name,
+      `a group with one ${before ? "entry" : "exit"} (or name a path)`,
+      `${edge.length}: ${edge.map((n) => n.path).join(", ")}`,
+    );
+  }
+  return edge[0]!.path;
+}
+
+/** Inserts a layer or a block after/before a path (or a group's exit/entry), or at the end. */
 export function insert(data: SpecData, what: unknown, where: Where, call: string): SpecData {
   const step = data.steps.length + 1;
   if (where.after !== undefined && where.before !== undefined) {
     throw fail(data, call, where.after, "one of after or before", "both");
   }
-  const anchor = where.before ?? where.after ?? data.output;
+  const anchor = groupEdge(
+    data,
+    call,
+    where.before ?? where.after ?? data.output,
+    where.before !== undefined,
+  );
   const anchorNode = find(data, call, anchor);
   const w = what as Partial<Block> | null;
   let paths: string[];

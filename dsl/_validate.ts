@@ -4,27 +4,53 @@ import { z } from "zod";
 import type { Problem } from "./errors.ts";
 import { type Op, OP_NAMES, opDef, parseOpConfig } from "./ops/table.ts";
 import { show } from "./ops/_schema.ts";
-import { INPUT, type SpecData } from "./types.ts";
+import { isParsedConfig } from "./ops/_layer.ts";
+import { INPUT, type SpecData, type SpecNode } from "./types.ts";
+
+const nodeSchema = z.strictObject({
+  path: z.string().min(1),
+  op: z.enum(OP_NAMES as [Op, ...Op[]]),
+  config: z.unknown(),
+  inputs: z.array(z.string()),
+  trainable: z.boolean(),
+  step: z.number().int().positive(),
+  origin: z.number().int().positive(),
+});
 
 const structure = z.strictObject({
   format: z.literal("graft.spec/v1"),
   name: z.string().min(1),
   input: z.strictObject({ shape: z.array(z.number().int().positive()).min(1) }),
   head: z.string().min(1),
-  nodes: z.array(z.strictObject({
-    path: z.string().min(1),
-    op: z.enum(OP_NAMES as [Op, ...Op[]]),
-    config: z.unknown(),
-    inputs: z.array(z.string()),
-    trainable: z.boolean(),
-    step: z.number().int().positive(),
-    origin: z.number().int().positive(),
-  })),
+  nodes: z.array(z.unknown()),
   output: z.string().min(1),
   retired: z.array(z.string()),
   steps: z.array(z.strictObject({ index: z.number().int().positive(), call: z.string() })),
   weights: z.string().min(1).optional(),
 });
+
+// Frozen nodes whose structure and config passed: an edit shares every node it does not touch
+// with the spec it came from, so only new nodes are parsed again.
+const checked = new WeakSet<object>();
+
+type Issue = { readonly path: readonly PropertyKey[]; readonly message: string };
+
+function structural(
+  step: string | undefined,
+  raw: unknown,
+  issues: readonly Issue[],
+  prefix: PropertyKey[] = [],
+) {
+  return issues.map((i) => {
+    const path = [...prefix, ...i.path];
+    return {
+      step: step ?? "spec data",
+      path: path.join(".") || "(root)",
+      expected: i.message.replace(/^Invalid input: /, ""),
+      received: show(i.path.reduce<unknown>((v, k) => (v as never)?.[k], raw) ?? null),
+    };
+  });
+}
 
 /** The label of an edit step, such as `step 3 insert(custom_layer)`. */
 export function stepLabel(data: SpecData, step: number): string {
@@ -34,31 +60,46 @@ export function stepLabel(data: SpecData, step: number): string {
 
 /**
  * Validates spec data: the parsed data with every config normalised by its op's schema, or every
- * problem found. `step` labels the problems (`fromJSON`); by default each node's edit step.
+ * problem found. With `step` (`fromJSON`), data as read from a file, whose configs are
+ * normalised; without, a spec's own data, whose configs must be normalised already and whose
+ * problems are labelled with each node's edit step.
  */
 export function validateSpec(
   raw: unknown,
   step?: string,
 ): { ok: true; data: SpecData } | { ok: false; problems: Problem[] } {
   const parsed = structure.safeParse(raw);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((i) => ({
-        step: step ?? "spec data",
-        path: i.path.join(".") || "(root)",
-        expected: i.message.replace(/^Invalid input: /, ""),
-        received: show(i.path.reduce<unknown>((v, k) => (v as never)?.[k], raw) ?? null),
-      })),
-    };
-  }
-  const raw2 = parsed.data;
+  const bad: Problem[] = parsed.success ? [] : structural(step, raw, parsed.error.issues);
+  const rawNodes = (raw as { nodes?: unknown } | null)?.nodes;
+  const parsedNodes = (Array.isArray(rawNodes) ? rawNodes : []).map((node, i) => {
+    if (node !== null && typeof node === "object" && checked.has(node)) return node as SpecNode;
+    const r = nodeSchema.safeParse(node);
+    if (r.success) return r.data as unknown as SpecNode;
+    bad.push(...structural(step, node, r.error.issues, ["nodes", i]));
+    return undefined;
+  });
+  if (bad.length || !parsed.success) return { ok: false, problems: bad };
+  const raw2 = { ...parsed.data, nodes: parsedNodes as SpecNode[] };
   const problems: Problem[] = [];
   const label = (n: { step: number }) => step ?? stepLabel(raw2 as SpecData, n.step);
   const seen = new Set<string>([INPUT]);
   const nodes = raw2.nodes.map((node) => {
     const at = (what: string) => `${node.path} (${node.op})${what}`;
-    const r = parseOpConfig(node.op, node.config);
+    const known = checked.has(node) || isParsedConfig(node.config, node.op);
+    const r = known
+      ? { ok: true as const, config: node.config }
+      : parseOpConfig(node.op, node.config);
+    if (r.ok && !known && step === undefined && show(r.config) !== show(node.config)) {
+      // A spec's nodes hold configs as the op's schema normalises them; fromJSON() normalises.
+      problems.push({
+        step: label(node),
+        path: at(" config"),
+        expected: `the config as ${node.op} stores it, ${
+          show(r.config)
+        } (read saved data with fromJSON())`,
+        received: show(node.config),
+      });
+    }
     if (!r.ok) {
       for (const i of r.issues) {
         problems.push({
@@ -107,7 +148,7 @@ export function validateSpec(
       }
     }
     seen.add(node.path);
-    return r.ok ? { ...node, config: r.config } : node;
+    return r.ok && !known ? { ...node, config: r.config } as SpecNode : node;
   });
   if (!seen.has(raw2.output) || raw2.output === INPUT) {
     problems.push({
@@ -135,5 +176,9 @@ export function validateSpec(
     }
   }
   if (problems.length) return { ok: false, problems };
+  if (step === undefined) {
+    // A spec's own nodes: frozen, so what passed stays valid.
+    for (const n of (raw as SpecData).nodes) if (Object.isFrozen(n)) checked.add(n);
+  }
   return { ok: true, data: { ...raw2, nodes } as SpecData };
 }

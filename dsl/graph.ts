@@ -1,6 +1,7 @@
 import { SpecError } from "./errors.ts";
 import { placed } from "./_node.ts";
 import { show } from "./ops/_schema.ts";
+import { isParsedConfig } from "./ops/_layer.ts";
 import { isOp, type Layer, opDef, parseOpConfig } from "./ops/table.ts";
 import { groupOf } from "./pattern.ts";
 import { Spec } from "./spec.ts";
@@ -112,7 +113,9 @@ export class Graph<P extends string = never> {
     if (l?.kind !== "layer" || typeof l.op !== "string" || !isOp(l.op)) {
       throw this.#fail(call, path, "a layer such as conv2d(64, 3)", show(layer));
     }
-    const r = parseOpConfig(l.op, l.config);
+    const r = isParsedConfig(l.config, l.op)
+      ? { ok: true as const, config: l.config }
+      : parseOpConfig(l.op, l.config);
     if (!r.ok) {
       const i = r.issues[0]!;
       throw this.#fail(

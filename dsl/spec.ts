@@ -139,10 +139,13 @@ export class Spec<P extends string = string, G extends string = string> {
     return new Spec(edit.replaceHead(this.#data, layer, call));
   }
 
-  /** Inserts a block as its own group (paths `name.0`, `name.1`, ...), at the end by default. */
+  /**
+   * Inserts a block as its own group (paths `name.0`, `name.1`, ...), at the end by default.
+   * The anchor may be a group: `{ after: "layer4" }` places the block after the group's exit.
+   */
   insert<N extends string>(
     what: Block<N>,
-    at?: InsertAt<P>,
+    at?: InsertAt<P | G>,
   ): Spec<P | `${N}.${number}`, G | N>;
   /**
    * Inserts one layer next to a path, at the next unused index under the path's parent
@@ -158,8 +161,10 @@ export class Spec<P extends string = string, G extends string = string> {
   ): Spec<P | `${ParentOf<A>}.${number}`, G>;
   /** Inserts one layer after the output, at the next unused index of its group. */
   insert(what: Layer, at?: InsertAt<never>): Spec<P | `${G}.${number}`, G>;
-  insert(what: Layer | Block, at: InsertAt<P> = {}): Spec<string, string> {
-    at = (at ?? {}) as InsertAt<P>;
+  /** Inserts one layer where a computed {@linkcode InsertAt} says. */
+  insert(what: Layer, at: InsertAt<P | G>): Spec<P | `${string}.${number}`, G>;
+  insert(what: Layer | Block, at: InsertAt<P | G> = {}): Spec<string, string> {
+    at = (at ?? {}) as InsertAt<P | G>;
     const where: edit.Where = {
       ...(at.after !== undefined ? { after: at.after } : {}),
       ...(at.before !== undefined ? { before: at.before } : {}),

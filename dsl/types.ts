@@ -1,14 +1,5 @@
 import type { Op, OpConfig } from "./ops/table.ts";
 
-/** A JSON value, as stored in a node's config. */
-export type Json =
-  | null
-  | boolean
-  | number
-  | string
-  | readonly Json[]
-  | { readonly [key: string]: Json };
-
 export type { Shape } from "./shape.ts";
 
 /** The path that names the model's input in a node's `inputs`. */

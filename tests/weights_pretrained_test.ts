@@ -25,11 +25,32 @@ Deno.test("every VGG has published torchvision weights and Keras files carry che
       );
     }
   }
-  const keras = PRETRAINED.filter((p) => p.origin === "keras");
+  const keras = PRETRAINED.filter((p) => p.origin === "keras" && p.model.startsWith("vgg"));
   assert.deepEqual(keras.map((k) => k.checksum), [
     "md5:64373286793e3c8b2b4e3219cbf3544b",
     "md5:cbe5617147190e668d6c5d5026f83318",
   ]);
+});
+
+Deno.test("every ResNet depth has torchvision's weights, and Keras' ResNet50/101/152 their MD5s", () => {
+  for (const d of [18, 34, 50, 101, 152]) {
+    const f = PRETRAINED.find((p) => p.model === `resnet${d}` && p.origin === "torchvision");
+    assert.equal(
+      f?.url,
+      `https://huggingface.co/timm/resnet${d}.tv_in1k/resolve/main/model.safetensors`,
+    );
+  }
+  const keras = PRETRAINED.filter((p) => p.origin === "keras" && p.model.startsWith("resnet"));
+  assert.deepEqual(keras.map((k) => [k.model, k.checksum]), [
+    ["resnet50", "md5:2cb95161c43110f7111970584f804107"],
+    ["resnet101", "md5:f1aeb4b969a6efcfb50fad2f0c20cfc5"],
+    ["resnet152", "md5:100835be76be38e30d865e96f2aaae62"],
+  ]);
+  assert.equal(
+    keras[0]?.url,
+    "https://storage.googleapis.com/tensorflow/keras-applications/resnet/" +
+      "resnet50_weights_tf_dim_ordering_tf_kernels.h5",
+  );
 });
 
 Deno.test("offline with an empty cache names the file, where to put it and the local-path option", async () => {

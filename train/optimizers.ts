@@ -64,7 +64,7 @@ export interface OptimizerState {
  * ```
  */
 export class Optimizer {
-  /** The optimizer's settings. */
+  /** The settings it was made with. */
   readonly config: OptimizerConfig;
   #params: readonly ModelWeight[];
   #slots = new Map<string, tf.Variable>();

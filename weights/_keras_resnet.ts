@@ -10,8 +10,13 @@
 // Keras' convolutions carry biases where torchvision's do not. Every one of them feeds a
 // BatchNorm, and BN(conv(x) + b) with moving mean m is BN(conv(x)) with moving mean m - b, so a
 // bias the spec has no place for is folded into the BatchNorm after it: the function is the same.
-import type { KerasLayer } from "./keras_h5.ts";
 import type { WeightTensor } from "./weight_map.ts";
+
+/** A Keras layer as `readKerasH5` returns it (declared here: keras_h5.ts imports this file). */
+interface KerasLayer {
+  readonly name: string;
+  readonly weights: readonly (WeightTensor & { readonly name: string })[];
+}
 
 /** The torchvision path of a Keras Applications ResNet layer, or undefined. */
 export function kerasResnetPath(name: string): string | undefined {

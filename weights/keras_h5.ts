@@ -9,6 +9,7 @@ import type { Spec } from "../dsl/spec.ts";
 import { Dataset, File as H5File, Group, ready } from "h5wasm";
 import { vggFeatures } from "../dsl/zoo/vgg.ts";
 import { isInserted } from "./_spec_info.ts";
+import { isKerasResnet, kerasResnetWeights } from "./_keras_resnet.ts";
 import { OPS } from "../dsl/ops/table.ts";
 import { WeightsError } from "./errors.ts";
 import type { WeightMap, WeightTensor } from "./weight_map.ts";
@@ -225,6 +226,10 @@ export interface KerasConversion {
  * as they are. `reference` is the architecture the file was saved from; by default the spec's
  * own weighted nodes (without inserted ones), or torchvision's VGG-11/13/16/19 when the file's
  * layer counts match one of those (Keras Applications' `block1_conv1` ... `predictions`).
+ * Keras Applications' ResNets (`conv1_conv`, `conv2_block1_1_conv`, ...) are placed by their
+ * names instead (`layer1.0.conv1`, the `_0_` shortcut as `downsample`), since Keras lists a
+ * block's shortcut between its other convolutions; their convolution biases, which
+ * torchvision's ResNets do not have, are folded into the BatchNorm that follows each one.
  *
  * @example
  * ```ts ignore
@@ -240,6 +245,16 @@ export function kerasToGraft(
   reference: Spec,
   source = "<keras layers>",
 ): KerasConversion {
+  if (isKerasResnet(layers)) {
+    // Keras Applications' ResNets: placed by their names (see _keras_resnet.ts).
+    const biased = new Set(
+      reference.toJSON().nodes.filter((n) => n.op === "conv2d" && n.config.useBias).map((n) =>
+        n.path
+      ),
+    );
+    const { weights, mapping } = kerasResnetWeights(layers, (path) => biased.has(path));
+    return { weights, mapping, unused: [] };
+  }
   const byKind: Record<Kind, KerasLayer[]> = { conv2d: [], dense: [], batchNorm: [] };
   const unused: string[] = [];
   for (const l of layers) {

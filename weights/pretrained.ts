@@ -45,8 +45,9 @@ function timm(model: string): PretrainedFile {
 /**
  * The published files Graft knows. torchvision's ImageNet weights come from the Hugging Face
  * hub as timm's `<model>.tv_in1k` safetensors (no published checksum: the SHA-256 is recorded
- * on first download and checked on every later use). Keras Applications' VGG16/VGG19 files
- * carry the MD5 sums that Keras itself checks.
+ * on first download and checked on every later use): VGG-11/13/16/19 with and without
+ * BatchNorm, ResNet-18/34/50/101/152. Keras Applications' VGG16/VGG19 and ResNet50/101/152 (v1)
+ * files carry the MD5 sums that Keras itself checks.
  *
  * @example
  * ```ts
@@ -56,6 +57,7 @@ function timm(model: string): PretrainedFile {
  */
 export const PRETRAINED: readonly PretrainedFile[] = Object.freeze([
   ...["vgg11", "vgg13", "vgg16", "vgg19"].flatMap((m) => [timm(m), timm(`${m}_bn`)]),
+  ...["resnet18", "resnet34", "resnet50", "resnet101", "resnet152"].map(timm),
   {
     model: "vgg16",
     origin: "keras",
@@ -72,13 +74,30 @@ export const PRETRAINED: readonly PretrainedFile[] = Object.freeze([
     checksum: "md5:cbe5617147190e668d6c5d5026f83318",
     preprocessing: CAFFE_PRE,
   },
+  // Keras Applications' ResNets are v1 (stride on a block's first 1×1 convolution): load them
+  // into resnet50({ variant: "v1" }) etc.
+  ...([
+    ["resnet50", "2cb95161c43110f7111970584f804107"],
+    ["resnet101", "f1aeb4b969a6efcfb50fad2f0c20cfc5"],
+    ["resnet152", "100835be76be38e30d865e96f2aaae62"],
+  ] as const).map(([model, md5]): PretrainedFile => ({
+    model,
+    origin: "keras",
+    fileName: `${model}_weights_tf_dim_ordering_tf_kernels.h5`,
+    url: `${KERAS}/resnet/${model}_weights_tf_dim_ordering_tf_kernels.h5`,
+    checksum: `md5:${md5}`,
+    preprocessing: CAFFE_PRE,
+  })),
 ]);
 
 /** Options of {@linkcode resolveWeights}. */
 export interface ResolveWeightsOptions {
   /** Cache folder. Default `$GRAFT_CACHE/weights`, else `$XDG_CACHE_HOME/graft/weights`, else `~/.cache/graft/weights`. */
   readonly cacheDir?: string;
-  /** Which published weights: torchvision's (default) or Keras Applications' (VGG16/19 only). */
+  /**
+   * Which published weights: torchvision's (default) or Keras Applications' (VGG16/19,
+   * ResNet50/101/152).
+   */
   readonly origin?: "torchvision" | "keras";
   /** Never download; use the cache only. Default false. */
   readonly offline?: boolean;

@@ -1,5 +1,5 @@
 /**
- * The three models of the CPU benchmark, written in the Graft DSL.
+ * The models of the CPU benchmark, written in the Graft DSL.
  *
  * @module
  */
@@ -9,13 +9,19 @@ import {
   flatten,
   maxPool2d,
   relu,
+  resnet18,
   sequential,
   type Spec,
   vgg16,
 } from "../../dsl/mod.ts";
 
 /** Benchmark model names, shared with `torch_bench.py`. */
-export type BenchModel = "cifar_vgg16" | "cifar_vgg16_bn" | "seed_recipe" | "small_cnn";
+export type BenchModel =
+  | "cifar_vgg16"
+  | "cifar_vgg16_bn"
+  | "seed_recipe"
+  | "small_cnn"
+  | "cifar_resnet18";
 
 /** Every benchmark model, in the order they run. */
 export const BENCH_MODELS: readonly BenchModel[] = [
@@ -23,6 +29,7 @@ export const BENCH_MODELS: readonly BenchModel[] = [
   "cifar_vgg16_bn",
   "seed_recipe",
   "small_cnn",
+  "cifar_resnet18",
 ];
 
 /**
@@ -33,6 +40,8 @@ export const BENCH_MODELS: readonly BenchModel[] = [
  * - `seed_recipe`: torchvision-layout VGG16 at 32x32 (adaptive pool to 7x7), head replaced with
  *   10 classes, `features` frozen.
  * - `small_cnn`: conv 32, relu, pool, conv 64, relu, pool, dense 10.
+ * - `cifar_resnet18`: torchvision's ResNet-18 with the CIFAR stem (3×3 stride-1 `conv1`, no
+ *   max pool), 10 classes.
  *
  * @example
  * ```ts
@@ -62,5 +71,7 @@ export function benchSpec(name: BenchModel): Spec {
         ],
         classifier: [flatten(), dense(10)],
       }).check();
+    case "cifar_resnet18":
+      return resnet18({ inputShape: [32, 32, 3], classes: 10, cifarStem: true }).check();
   }
 }

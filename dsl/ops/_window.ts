@@ -6,7 +6,7 @@ import { bad, IMAGE, type Inferred, ok } from "./_def.ts";
 export type StoredPadding = "same" | "valid" | readonly [number, number];
 
 /** Output size of one spatial axis. */
-export function windowOut(
+function windowOut(
   size: number,
   kernel: number,
   stride: number,

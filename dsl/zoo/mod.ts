@@ -11,3 +11,5 @@
  */
 export * from "./vgg.ts";
 export * from "./small_vgg.ts";
+export * from "./resnet.ts";
+export * from "./resnet_types.ts";
