@@ -22,6 +22,7 @@ import { needsFromFlags, permissionAdvice } from "./_permissions.ts";
 import { nativeAdvice } from "./_native_advice.ts";
 import { ENGINE_HELP, launcherFrom } from "../engines/torch/cli.ts";
 import { torchTrainer } from "../engines/torch/_pipeline.ts";
+import { exportCommand } from "../engines/torch/_export_cli.ts";
 
 const HELP = `Train a Graft spec on CIFAR-10.
 
@@ -100,6 +101,7 @@ function stamp(): string {
  * ```
  */
 export async function main(args: string[], io: CliIo = realIo): Promise<number> {
+  if (args[0] === "export") return await exportCommand(args.slice(1), io);
   let flags: Flags;
   try {
     flags = parseFlags(args).values;
