@@ -161,6 +161,8 @@ export class Spec<P extends string = string, G extends string = string> {
   ): Spec<P | `${ParentOf<A>}.${number}`, G>;
   /** Inserts one layer after the output, at the next unused index of its group. */
   insert(what: Layer, at?: InsertAt<never>): Spec<P | `${G}.${number}`, G>;
+  /** Inserts one layer where a computed {@linkcode InsertAt} says. */
+  insert(what: Layer, at: InsertAt<P | G>): Spec<P | `${string}.${number}`, G>;
   insert(what: Layer | Block, at: InsertAt<P | G> = {}): Spec<string, string> {
     at = (at ?? {}) as InsertAt<P | G>;
     const where: edit.Where = {

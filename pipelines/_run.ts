@@ -181,7 +181,11 @@ export async function runPipeline(
   }
 
   // 2. The folder: locked, then written.
-  const folder = await RunFolder.open(out, mode.overwrite && !mode.resume, io.stderr);
+  const folder = await RunFolder.open(
+    out,
+    mode.resume ? "resume" : mode.overwrite ? "overwrite" : "new",
+    io.stderr,
+  );
   const status = (s: "running" | "failed" | "finished", epoch: number, reason?: string) =>
     folder.setStatus({
       status: s,
@@ -190,6 +194,7 @@ export async function runPipeline(
       ...(reason !== undefined ? { reason } : {}),
     });
   let epoch = done;
+  const removeHandlers = folder.onInterrupt(() => ({ epoch, epochs: config.train.epochs }));
   try {
     let history: Awaited<ReturnType<typeof restoreRunFolder>>["history"] = [];
     let checkpoint: string | undefined;
@@ -256,6 +261,7 @@ export async function runPipeline(
     await status("failed", epoch, reason).catch(() => {});
     throw e;
   } finally {
+    removeHandlers();
     await folder.close();
   }
 }

@@ -93,6 +93,7 @@ train:
       [
         "run",
         `--config=${join(ROOT, "deno.json")}`,
+        "--no-lock",
         ...flags,
         join(ROOT, "pipelines/cifar10.ts"),
         ...["--config", "tiny.yaml", "--data", data, "--backend", "cpu", "--out", "runs/tiny"],
@@ -127,6 +128,7 @@ Deno.test("the CLI runs from a remote URL, its built-in configs read without fil
       const r = await deno([
         "run",
         `--config=${join(ROOT, "deno.json")}`,
+        "--no-lock",
         "--no-prompt",
         `--allow-import=${host}`,
         "--allow-env",

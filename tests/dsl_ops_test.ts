@@ -22,6 +22,7 @@ import {
   vgg11,
 } from "../dsl/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "../pipelines/_config.ts";
+import { main } from "../pipelines/cifar10.ts";
 
 function thrown(f: () => unknown): unknown {
   try {
@@ -140,6 +141,28 @@ Deno.test("a YAML dropout rate of 1 is a config error naming the key, its line a
   const spec = specFrom(config, locator, "ok.yaml");
   const node = spec.node("head.1");
   assert.equal(node?.op === "dropout" && node.config.rate, 0.25);
+});
+
+Deno.test("the CLI exits with code 2 and one line for a YAML dropout rate of 1", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "graft-ops-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/bad.yaml`,
+      "model:\n  base: custom\n  inputShape: [8, 8, 1]\n  layers:\n    head:\n" +
+        "      - flatten\n      - dropout: { rate: 1 }\n      - dense: { units: 2 }\n",
+    );
+    let err = "";
+    const code = await main(["--config", `${dir}/bad.yaml`], {
+      stdout: () => {},
+      stderr: (t) => void (err += t),
+      tty: false,
+    });
+    assert.equal(code, 2);
+    assert.match(err, /dropout\.rate \(line 7\): expected a number in \[0, 1\), received 1\n$/);
+    assert.doesNotMatch(err, /RangeError|\bat .*\.ts:\d+/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("insert({}) is a SpecError naming the step, not a TypeError in check()", () => {

@@ -1,6 +1,15 @@
 // Type tests: each @ts-expect-error fails `deno check` if the line starts to compile.
 import assert from "node:assert/strict";
-import { block, dense, relu, sequential, SpecError, vgg11, vgg16 } from "../dsl/mod.ts";
+import {
+  block,
+  dense,
+  type InsertAt,
+  relu,
+  sequential,
+  SpecError,
+  vgg11,
+  vgg16,
+} from "../dsl/mod.ts";
 
 Deno.test("freeze() of a misspelt group fails to compile and throws", () => {
   // @ts-expect-error "featurs" is not a vgg16 group
@@ -56,4 +65,13 @@ Deno.test("drop() by index keeps every other path known", () => {
   const spec = vgg16().drop(2);
   assert.equal(spec.freeze("classifier.6").node("classifier.6")?.trainable, false);
   assert.equal(spec.node("features.0")?.op, "conv2d");
+});
+
+Deno.test("insert() next to a nested path makes its new path known", () => {
+  const spec = vgg16().insert(relu(), { after: "features.29" });
+  assert.equal(spec.freeze("features.31").node("features.31")?.op, "relu");
+  // @ts-expect-error the inserted path is features.31, not features.3x
+  assert.throws(() => spec.freeze("features.3x"), SpecError);
+  const where: InsertAt<"features.29"> = { before: "features.29" };
+  assert.equal(vgg16().insert(relu(), where).paths.length, vgg16().paths.length + 1);
 });

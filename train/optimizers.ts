@@ -51,6 +51,7 @@ export interface OptimizerState {
  * (momentum buffers, Adam moments) are variables named `<weight key>/<slot>`.
  */
 export class Optimizer {
+  /** The settings it was made with. */
   readonly config: OptimizerConfig;
   #params: readonly ModelWeight[];
   #slots = new Map<string, tf.Variable>();

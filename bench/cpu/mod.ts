@@ -104,11 +104,10 @@ export function summarise(pairs: readonly [BenchRun, BenchRun][]): ModelSummary 
 
 /** The one line per model: `MODEL: Graft X img/s, PyTorch Y img/s, ratio R, ...` (medians). */
 export function summaryLine(s: ModelSummary): string {
-  return `${s.model}: Graft ${s.graft.toFixed(1)} img/s, PyTorch ${
-    s.pytorch.toFixed(1)
-  } img/s, ratio ${s.ratio.toFixed(2)} (min ${s.minRatio.toFixed(2)}, max ${
-    s.maxRatio.toFixed(2)
-  }, ${s.rounds} rounds), peak RSS ${s.graftRss.toFixed(0)} / ${s.pytorchRss.toFixed(0)} MiB`;
+  const rounds = `${s.rounds} round${s.rounds === 1 ? "" : "s"}`;
+  return `${s.model}: Graft ${s.graft.toFixed(1)} img/s, PyTorch ${s.pytorch.toFixed(1)} img/s, ` +
+    `ratio ${s.ratio.toFixed(2)}, min ${s.minRatio.toFixed(2)}, max ${s.maxRatio.toFixed(2)} ` +
+    `over ${rounds}, peak RSS ${s.graftRss.toFixed(0)} / ${s.pytorchRss.toFixed(0)} MiB`;
 }
 
 function table(summaries: readonly ModelSummary[]): string {

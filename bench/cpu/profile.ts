@@ -62,6 +62,8 @@ export interface StepAccount {
   /** Large native output buffers reused from the backend's pool / allocated fresh, this step. */
   readonly buffers?: { readonly reused: number; readonly fresh: number };
   readonly detail: string;
+  /** Entries listed but not counted: scopes around kernels, Identity copies made inside them. */
+  readonly scopes: readonly string[];
 }
 
 interface ProfiledKernel {
@@ -173,6 +175,7 @@ export async function profileStep(
   const phases: PhaseTime[] = [];
   const byKey = new Map<string, KernelTime>();
   let largeCount = 0, largeBytes = 0;
+  const skipped = new Set<string>();
   for (let i = 0; i + 1 < marks.length; i++) {
     const from = marks[i]!, to = marks[i + 1]!;
     if (from.phase === "end") continue;
@@ -180,8 +183,14 @@ export async function profileStep(
     let kernelMs = 0;
     for (let k = from.kernel; k < to.kernel; k++) {
       const kernel = profiled[k]!;
-      // Op-level scopes (`fusedConv2d__op`) wrap kernels already listed; keep kernels only.
-      if (kernel.name.endsWith("__op") || kernel.name === "unnamed scope") continue;
+      // Custom-gradient ops are listed under their scope's name (`fusedConv2d__op`, or any
+      // other) and wrap kernels listed already: keep registered kernels only.
+      // Identity also runs inside other kernels (the tape's copies of saved tensors): its time is
+      // theirs already.
+      if (kernel.name === "Identity" || !tf.getKernel(kernel.name, info.tfBackend)) {
+        skipped.add(kernel.name);
+        continue;
+      }
       const ms = times[k]!;
       kernelMs += ms;
       const key = `${phase}/${kernel.name}`;
@@ -220,6 +229,7 @@ export async function profileStep(
     largeOutputs: { count: largeCount, mb: largeBytes / 2 ** 20 },
     ...(buffers ? { buffers } : {}),
     detail: `${info.chosen} (${info.detail})`,
+    scopes: [...skipped].sort(),
   };
 }
 
