@@ -25,3 +25,4 @@ export {
   type TorchTable,
 } from "../../compile/_torch_ops.ts";
 export * from "./cli.ts";
+export * from "./export_torch.ts";

@@ -122,10 +122,18 @@ export interface TorchTrainResult {
 
 type EngineEvent = { event: string; [key: string]: unknown };
 
-function launchArgs(launcher: TorchLauncher, jobFile: string, timeout: number): string[] {
-  const script = join(engineReady(), "train.py");
-  if (launcher.kind === "python") return [script, jobFile];
-  const args = ["-m", "torch.distributed.run", `--nproc_per_node=${launcher.nprocPerNode}`];
+/**
+ * The arguments of `python3 -m torch.distributed.run` (torchrun) for a launcher; the export's
+ * launch files print the same ones.
+ */
+export function torchrunArgs(
+  launcher: Extract<TorchLauncher, { kind: "torchrun" }>,
+  script: string,
+  jobFile: string,
+  logDir: string,
+  timeout: number,
+): string[] {
+  const args = [`--nproc_per_node=${launcher.nprocPerNode}`];
   const nnodes = launcher.nnodes ?? 1;
   if (nnodes === 1 && launcher.rdzvEndpoint === undefined) {
     args.push("--standalone");
@@ -147,11 +155,21 @@ function launchArgs(launcher: TorchLauncher, jobFile: string, timeout: number): 
     `--max_restarts=${launcher.maxRestarts ?? 0}`,
     "--redirects=2",
     "--tee=2",
-    `--log_dir=${join(dirname(jobFile), "logs")}`,
+    `--log_dir=${logDir}`,
     script,
     jobFile,
   );
   return args;
+}
+
+function launchArgs(launcher: TorchLauncher, jobFile: string, timeout: number): string[] {
+  const script = join(engineReady(), "train.py");
+  if (launcher.kind === "python") return [script, jobFile];
+  return [
+    "-m",
+    "torch.distributed.run",
+    ...torchrunArgs(launcher, script, jobFile, join(dirname(jobFile), "logs"), timeout),
+  ];
 }
 
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
