@@ -22,6 +22,9 @@ if ! ls "$out"/libvulkan1_*.deb >/dev/null 2>&1; then
 fi
 
 cp bench/gpu/run.sh bench/gpu/torch_bench.py bench/gpu/compare.py "$out/"
+# Graft's PyTorch engine: its module builder, the bench step, and the models' descriptions.
+cp engines/torch/python/model.py bench/cpu/torch_engine_bench.py "$out/"
+deno run --allow-write="$out" bench/gpu/engine_modules.ts "$out"
 "$bin" --version | head -1 >"$out/VERSION"
 
 bytes=$(du -sb "$out" | cut -f1)
