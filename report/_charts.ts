@@ -319,6 +319,7 @@ export async function comparisonCharts(
           type: "nominal",
           title: null,
           scale: { domain: ["train", "validation"], range: [[1, 0], [6, 3]] },
+          legend: null, // the note above the charts says solid is training, dashed validation
         },
         detail: { field: "split" },
       },
