@@ -41,8 +41,9 @@ Options:
                        SGD lr 0.001 momentum 0.9, cross-entropy)
   --data PATH|URL      CIFAR-10: a folder with cifar-10-batches-bin, a cifar-10-binary.tar.gz, or
                        a URL (default: download the official archive once into the cache)
-  --model NAME         Zoo base model: vgg11, vgg13, vgg16, vgg19, small_vgg (the config's
-                       edits still apply; an error with a config whose base is custom)
+  --model NAME         Zoo base model: vgg11, vgg13, vgg16, vgg19, resnet18, resnet34, resnet50,
+                       resnet101, resnet152, small_vgg (the config's edits still apply; an
+                       error with a config whose base is custom)
   --epochs N           Epochs to train (with --resume: the last epoch to reach)
   --batch-size N       Images per step
   --lr X               Learning rate of every trainable group
