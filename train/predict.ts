@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type Dataset, epochOrder } from "../data/mod.ts";
+import { ensureBackendSync } from "../backends/mod.ts";
 
 /**
  * Class probabilities (softmax of the logits) of every image of a dataset, in inference mode:
@@ -23,6 +24,7 @@ export function predict(
   dataset: Dataset,
   options: { readonly batchSize?: number } = {},
 ): Float32Array[] {
+  ensureBackendSync(); // the fastest backend, unless the user chose one
   const batchSize = options.batchSize ?? 256;
   const order = epochOrder(dataset.size);
   const out: Float32Array[] = [];
