@@ -122,12 +122,14 @@ Deno.test("the CLI runs from a remote URL, its built-in configs read without fil
   });
   const host = `127.0.0.1:${server.addr.port}`;
   const cwd = await Deno.makeTempDir({ prefix: "graft-remote-" });
+  const lock = await Deno.readTextFile(join(ROOT, "deno.lock"));
   try {
     for (const config of [[], ["--config", "pipelines/cifar10_small.yaml"]]) {
       const r = await deno([
         "run",
         `--config=${join(ROOT, "deno.json")}`,
         "--no-prompt",
+        "--no-lock", // the served files' hashes, keyed by a random port, stay out of deno.lock
         `--allow-import=${host}`,
         "--allow-env",
         "--allow-read",
@@ -145,6 +147,7 @@ Deno.test("the CLI runs from a remote URL, its built-in configs read without fil
       assert.match(errors[0]!, /--epochs: expected an integer >= 1, got "0"$/);
       assert.equal(r.code, 2);
     }
+    assert.equal(await Deno.readTextFile(join(ROOT, "deno.lock")), lock, "deno.lock changed");
   } finally {
     await server.shutdown();
     await Deno.remove(cwd, { recursive: true });
