@@ -102,7 +102,9 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
   try {
     flags = parseFlags(args).values;
   } catch (e) {
-    io.stderr(`Invalid arguments: ${(e as Error).message}: run with --help for the options\n`);
+    // node's messages span lines and end with a period ("--lr -1" is "ambiguous"): one line here.
+    const message = (e as Error).message.replace(/\.?\s*\n\s*/g, "; ").replace(/\.$/, "");
+    io.stderr(`Invalid arguments: ${message}: run with --help for the options\n`);
     return 2;
   }
   if (flags.help) {
