@@ -1,4 +1,5 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
+import { StepReadback } from "../../train/_readback.ts";
 
 /**
  * Reads training losses back from the device every `every` steps instead of every step, so the
@@ -19,21 +20,18 @@ import * as tf from "@tensorflow/tfjs-core";
 export class LossReadback {
   /** Steps between two reads. */
   readonly every: number;
-  #pending: tf.Tensor[] = [];
+  // One readback for the training loop and this class: the per-step values come down together.
+  readonly #steps: StepReadback;
 
   /** Reads every `every` steps (at least 1). */
   constructor(every: number) {
-    if (!Number.isInteger(every) || every < 1) {
-      throw new RangeError(
-        `Invalid readback interval: expected an integer >= 1, received ${every}`,
-      );
-    }
+    this.#steps = new StepReadback(every);
     this.every = every;
   }
 
   /** Steps pushed since the last read. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#steps.pending;
   }
 
   /**
@@ -42,27 +40,17 @@ export class LossReadback {
    * return undefined and do not wait.
    */
   push(loss: tf.Tensor): Promise<number> | undefined {
-    this.#pending.push(loss);
-    return this.#pending.length >= this.every ? this.flush() : undefined;
+    return this.#steps.push([loss]) ? this.flush() : undefined;
   }
 
   /** Reads the mean of the pending losses now (NaN when none) and releases them. */
   async flush(): Promise<number> {
-    const pending = this.#pending;
-    this.#pending = [];
-    if (pending.length === 0) return NaN;
-    const mean = tf.tidy(() => tf.mean(tf.stack(pending.map((t) => tf.reshape(t, [])))));
-    tf.dispose(pending);
-    try {
-      return (await mean.data())[0]!;
-    } finally {
-      mean.dispose();
-    }
+    const losses = await this.#steps.flush();
+    return losses.reduce((sum, [loss]) => sum + loss!, 0) / losses.length;
   }
 
   /** Releases the pending losses without reading them. */
   dispose(): void {
-    tf.dispose(this.#pending);
-    this.#pending = [];
+    this.#steps.dispose();
   }
 }
