@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { BACKEND_NAMES } from "../backends/mod.ts";
 import { ConfigError, type ConfigProblem } from "./_config.ts";
 import { MODEL_BASES, type PipelineConfig } from "./_config_schema.ts";
+import { ENGINE_FLAGS } from "../engines/torch/cli.ts";
 
 /** Parses the command line (throws node's error on an unknown flag or a missing value). */
 export function parseFlags(args: string[]) {
@@ -30,6 +31,7 @@ export function parseFlags(args: string[]) {
       overwrite: { type: "boolean" },
       json: { type: "boolean" },
       debug: { type: "boolean" },
+      ...ENGINE_FLAGS,
     },
   });
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type BackendName, useBackend } from "../backends/mod.ts";
-import { type Cifar10, cifarDataset, holdOut, loadCifar10 } from "../data/mod.ts";
+import { type Cifar10, cifarDataset, type CifarSplit, holdOut, loadCifar10 } from "../data/mod.ts";
 import { GraftError } from "../errors/mod.ts";
 import type { Spec } from "../dsl/mod.ts";
 import {
@@ -17,6 +17,7 @@ import {
   type Evaluation,
   type Schedule,
   train,
+  type TrainOptions,
   type TrainResult,
   trainStateOf,
 } from "../train/mod.ts";
@@ -122,6 +123,23 @@ async function fetchInputs(config: PipelineConfig, spec: Spec): Promise<Cifar10>
   return (a as { data: Cifar10 }).data;
 }
 
+/**
+ * What trains: Graft's `train()` by default, or another engine (engines/torch) given the raw
+ * splits too, so that it can prepare the data itself.
+ */
+export type Trainer = (
+  model: tfl.LayersModel,
+  spec: Spec,
+  options: TrainOptions,
+  data: {
+    readonly train: CifarSplit;
+    readonly validation?: CifarSplit;
+    readonly augment: boolean;
+    /** The run folder (an engine keeps its working files there while it runs). */
+    readonly out: string;
+  },
+) => Promise<TrainResult>;
+
 /** Runs the config into `out` (a new run, or continues the one there with `mode.resume`). */
 export async function runPipeline(
   config: PipelineConfig,
@@ -129,6 +147,7 @@ export async function runPipeline(
   out: string,
   mode: RunMode,
   io: RunIo,
+  trainer: Trainer = train,
 ): Promise<TrainResult | undefined> {
   // 1. Everything checked before the folder is touched.
   const classes = 10;
@@ -181,7 +200,11 @@ export async function runPipeline(
   }
 
   // 2. The folder: locked, then written.
-  const folder = await RunFolder.open(out, mode.overwrite && !mode.resume, io.stderr);
+  const folder = await RunFolder.open(
+    out,
+    mode.resume ? "resume" : mode.overwrite ? "overwrite" : "new",
+    io.stderr,
+  );
   const status = (s: "running" | "failed" | "finished", epoch: number, reason?: string) =>
     folder.setStatus({
       status: s,
@@ -190,6 +213,7 @@ export async function runPipeline(
       ...(reason !== undefined ? { reason } : {}),
     });
   let epoch = done;
+  const removeHandlers = folder.onInterrupt(() => ({ epoch, epochs: config.train.epochs }));
   try {
     let history: Awaited<ReturnType<typeof restoreRunFolder>>["history"] = [];
     let checkpoint: string | undefined;
@@ -228,7 +252,7 @@ export async function runPipeline(
     // Before the commit: the checkpoint it writes holds early stopping's state of this epoch.
     if (es) callbacks.splice(callbacks.length - 1, 0, earlyStopping(es));
     const t = config.train;
-    const result = await train(model, spec, {
+    const result = await trainer(model, spec, {
       train: dataset(trainSplit, config.data.augment),
       ...(validation ? { validation: dataset(held.validation, false) } : {}),
       epochs: t.epochs,
@@ -240,6 +264,11 @@ export async function runPipeline(
       evaluateBatchSize: t.evaluateBatchSize,
       callbacks,
       ...(checkpoint ? { resume: checkpoint } : {}),
+    }, {
+      train: trainSplit,
+      ...(validation ? { validation: held.validation } : {}),
+      augment: config.data.augment,
+      out,
     });
     // 3. The test set, once, at the end.
     const test = await evaluateTest(result.model, dataset(data.test, false), t.evaluateBatchSize);
@@ -256,6 +285,7 @@ export async function runPipeline(
     await status("failed", epoch, reason).catch(() => {});
     throw e;
   } finally {
+    removeHandlers();
     await folder.close();
   }
 }

@@ -75,18 +75,25 @@ export class RunFolder {
   }
 
   /**
-   * Takes the folder: creates it (emptying it first when `empty`), then takes its lock. A lock
-   * held by a live process is an error naming that process; one left by a dead process is taken
-   * over and reported through `log`.
+   * Takes the folder: creates it, takes its lock, then empties it (`overwrite`), checks that it
+   * is still empty (`new`: another run may have filled it since it was checked) or leaves it as
+   * it is (`resume`). A lock held by a live process is an error naming that process; one left by
+   * a dead process is taken over and reported through `log`.
    */
-  static async open(dir: string, empty: boolean, log: (line: string) => void): Promise<RunFolder> {
+  static async open(
+    dir: string,
+    mode: "new" | "overwrite" | "resume",
+    log: (line: string) => void,
+  ): Promise<RunFolder> {
     const folder = new RunFolder(dir);
     await Deno.mkdir(dir, { recursive: true });
     await folder.#takeLock(log);
-    if (empty) {
-      for (const name of (await entries(dir)) ?? []) {
-        if (name !== LOCK_FILE) await Deno.remove(join(dir, name), { recursive: true });
-      }
+    const others = ((await entries(dir)) ?? []).filter((name) => name !== LOCK_FILE);
+    if (mode === "overwrite") {
+      for (const name of others) await Deno.remove(join(dir, name), { recursive: true });
+    } else if (mode === "new" && others.length) {
+      await folder.close();
+      await checkNewRunFolder(dir, false);
     }
     await Deno.mkdir(folder.checkpoints, { recursive: true });
     return folder;
@@ -96,23 +103,31 @@ export class RunFolder {
   // run never leaves a lock that blocks the next one; the file names the holder's PID.
   async #takeLock(log: (line: string) => void): Promise<void> {
     const path = join(this.dir, LOCK_FILE);
-    const file = await Deno.open(path, { read: true, write: true, create: true });
-    const previous = new TextDecoder().decode(await Deno.readFile(path)).trim();
-    if (!(await file.tryLock(true))) {
-      file.close();
-      throw new ConfigError("from the command line", [{
-        key: "--out",
-        message:
-          `${this.dir} is in use by process ${previous || "(unknown)"} (lock file ${path}): ` +
-          `wait for it to finish, or stop it`,
-      }]);
+    for (;;) {
+      const file = await Deno.open(path, { read: true, write: true, create: true });
+      const previous = new TextDecoder().decode(await Deno.readFile(path)).trim();
+      if (!(await file.tryLock(true))) {
+        file.close();
+        throw new ConfigError("from the command line", [{
+          key: "--out",
+          message: `${this.dir} is in use by process ${previous || "(unknown)"} (lock file ` +
+            `${path}): wait for it to finish, or stop it`,
+        }]);
+      }
+      // The holder before us may have removed the file as we opened it: then lock the new one.
+      const same = await Deno.stat(path).then((s) => s.ino === file.statSync().ino, () => false);
+      if (!same) {
+        file.close();
+        continue;
+      }
+      if (previous) {
+        log(`Removed a stale lock of process ${previous} (no longer running) from ${path}\n`);
+      }
+      await file.truncate(0);
+      await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+      this.#lock = file;
+      return;
     }
-    if (previous) {
-      log(`Removed a stale lock of process ${previous} (no longer running) from ${path}\n`);
-    }
-    await file.truncate(0);
-    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
-    this.#lock = file;
   }
 
   /** Releases the lock (the folder stays). */
@@ -137,6 +152,39 @@ export class RunFolder {
       }
     }
     return removed;
+  }
+
+  /**
+   * On SIGINT or SIGTERM: marks the run failed (`interrupted by SIGINT`), releases the lock and
+   * exits (130 or 143). Returns the function that removes the handlers.
+   */
+  onInterrupt(status: () => Omit<RunStatus, "pid" | "updated" | "status" | "reason">): () => void {
+    const listeners: [Deno.Signal, () => void][] = [];
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const listener = () => {
+        const full: RunStatus = {
+          ...status(),
+          status: "failed",
+          reason: `interrupted by ${signal}`,
+          pid: Deno.pid,
+          updated: new Date().toISOString(),
+        };
+        const path = join(this.dir, STATUS_FILE);
+        Deno.writeTextFileSync(`${path}.signal.tmp`, JSON.stringify(full, null, 2) + "\n");
+        Deno.renameSync(`${path}.signal.tmp`, path);
+        try {
+          Deno.removeSync(join(this.dir, LOCK_FILE));
+        } catch { /* already gone */ }
+        Deno.exit(signal === "SIGINT" ? 130 : 143);
+      };
+      try {
+        Deno.addSignalListener(signal, listener);
+        listeners.push([signal, listener]);
+      } catch { /* a platform without this signal */ }
+    }
+    return () => {
+      for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    };
   }
 
   /** Writes `run.json`. */

@@ -20,6 +20,9 @@ import { runPipeline } from "./_run.ts";
 import { DEFAULT_CONFIG, readConfigText } from "./_builtin_configs.ts";
 import { needsFromFlags, permissionAdvice } from "./_permissions.ts";
 import { nativeAdvice } from "./_native_advice.ts";
+import { ENGINE_HELP, launcherFrom } from "../engines/torch/cli.ts";
+import { torchTrainer } from "../engines/torch/_pipeline.ts";
+import { exportCommand } from "../engines/torch/_export_cli.ts";
 
 const HELP = `Train a Graft spec on CIFAR-10.
 
@@ -51,7 +54,7 @@ Options:
                        --epochs N extends it)
   --json               Print one JSON object per epoch on stdout
   --debug              Print the stack trace of an error
-  -h, --help           Show this help
+${ENGINE_HELP}  -h, --help           Show this help
 
 Exit codes: 0 done, 1 the run failed, 2 bad arguments, config, data, weights or run folder.
 
@@ -98,6 +101,7 @@ function stamp(): string {
  * ```
  */
 export async function main(args: string[], io: CliIo = realIo): Promise<number> {
+  if (args[0] === "export") return await exportCommand(args.slice(1), io);
   let flags: Flags;
   try {
     flags = parseFlags(args).values;
@@ -136,6 +140,7 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const spec = specFrom(config, flags.model === undefined ? locator : undefined, file);
     const out = resume ? flags.resume! : config.out ?? join("runs", `${config.name}-${stamp()}`);
     io.stderr(nativeAdvice(config.backend) ?? "");
+    const launcher = launcherFrom(flags, config.name);
     await runPipeline({ ...config, out }, spec, out, {
       resume,
       overwrite: flags.overwrite ?? false,
@@ -144,7 +149,7 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
       stderr: io.stderr,
       progress: io.tty,
       json: flags.json ?? false,
-    });
+    }, launcher ? torchTrainer(launcher, io.stderr) : undefined);
     return 0;
   } catch (e) {
     const code = exitCodeOf(e);

@@ -144,3 +144,41 @@ Deno.test("a bad weights file is one message naming it, before any folder exists
   assert.doesNotMatch(err, /\n\s+at /);
   await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
 });
+
+Deno.test("--model vgg11 on the small config stops before training: its head does not fit", async () => {
+  const { code, err } = await cli([
+    "--config",
+    new URL("../pipelines/cifar10_small.yaml", import.meta.url).pathname,
+    "--model",
+    "vgg11",
+    "--data",
+    "/no/such/data", // never read: the config is refused first
+  ]);
+  assert.equal(code, 2);
+  assert.match(
+    err,
+    /^Cannot train this config: model: the model's head gives 1000 outputs but CIFAR-10 has 10 classes/,
+  );
+});
+
+Deno.test("--resize reaches training, validation and the test set", async () => {
+  const data = await writeArchive(cifarMembers(8, 6));
+  const file = await writeConfig(TINY.replace("  inputShape: [32, 32, 3]\n", ""));
+  const out = `${file}.run`;
+  const r = await cli([
+    "--config",
+    file,
+    "--data",
+    data,
+    "--out",
+    out,
+    "--resize",
+    "40",
+    "--epochs",
+    "1",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const spec = JSON.parse(await Deno.readTextFile(`${out}/spec.json`));
+  assert.deepEqual(spec.input.shape, [40, 40, 3]);
+  assert.equal(JSON.parse(await Deno.readTextFile(`${out}/evaluation.json`)).count, 6);
+});

@@ -93,6 +93,7 @@ train:
       [
         "run",
         `--config=${join(ROOT, "deno.json")}`,
+        "--no-lock",
         ...flags,
         join(ROOT, "pipelines/cifar10.ts"),
         ...["--config", "tiny.yaml", "--data", data, "--backend", "cpu", "--out", "runs/tiny"],
@@ -128,6 +129,7 @@ Deno.test("the CLI runs from a remote URL, its built-in configs read without fil
       const r = await deno([
         "run",
         `--config=${join(ROOT, "deno.json")}`,
+        "--no-lock",
         "--no-prompt",
         "--no-lock", // the served files' hashes, keyed by a random port, stay out of deno.lock
         `--allow-import=${host}`,

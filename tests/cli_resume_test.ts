@@ -134,3 +134,33 @@ Deno.test("a damaged checkpoint on --resume is a message naming the file, and no
   assert.equal(await Deno.readTextFile(`${out}/run.json`), status);
   assert.deepEqual(metricsEpochs(out), [1]);
 });
+
+Deno.test("SIGTERM marks the run failed, interrupted, and frees the folder", async () => {
+  const { dir, args } = await setup(50);
+  const out = `${dir}term`;
+  const child = new Deno.Command("deno", {
+    args: [
+      "run",
+      "-A",
+      new URL("../pipelines/cifar10.ts", import.meta.url).pathname,
+      ...args("term"),
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  // Wait until the first epoch is committed.
+  for (let i = 0; i < 600; i++) {
+    const text = await Deno.readTextFile(`${out}/metrics.jsonl`).catch(() => "");
+    if (text.includes("\n")) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGTERM");
+  const { code } = await child.status;
+  assert.equal(code, 143);
+  const status = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
+  assert.equal(status.status, "failed");
+  assert.equal(status.reason, "interrupted by SIGTERM");
+  await assert.rejects(Deno.stat(`${out}/run.lock`), Deno.errors.NotFound);
+  const resumed = await cli(["--resume", out, "--epochs", String(status.epoch + 1)]);
+  assert.equal(resumed.code, 0, resumed.err);
+});

@@ -119,3 +119,14 @@ Deno.test("validation metrics come from the held-out images, the final evaluatio
   assert.equal(ev.count, 6);
   assert.equal(ev.split, "test");
 });
+
+Deno.test("non-finite weights or validation loss stop the run and no checkpoint is written", async () => {
+  const { out, args } = await setup();
+  const r = await cli([...args, "--lr", "1e39", "--batch-size", "64"]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /\nTraining stopped: .*NaN or infinite .*after epoch 1/);
+  assert.deepEqual([...Deno.readDirSync(`${out}/checkpoints`)], []);
+  assert.equal(await Deno.readTextFile(`${out}/metrics.jsonl`), "");
+  const status = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
+  assert.equal(status.status, "failed");
+});

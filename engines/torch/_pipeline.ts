@@ -1,0 +1,80 @@
+// The pipeline's hook for the PyTorch engine: a Trainer (pipelines/_run.ts) that trains with
+// PyTorch and hands back the Graft model with the weights PyTorch trained, so that the run
+// folder, its kill-safe commits, resume and the test evaluation are the pipeline's own.
+import type { Trainer } from "../../pipelines/_run.ts";
+import { collectWeights } from "../../weights/checkpoint.ts";
+import { readWeights } from "../../weights/read_weights.ts";
+import { applyWeights } from "../../weights/load_weights.ts";
+import { join } from "node:path";
+import { EngineError } from "./errors.ts";
+import { type TorchLauncher, trainTorch } from "./train_torch.ts";
+
+/**
+ * A pipeline trainer that runs PyTorch with `launcher`; engine log lines go to `log`.
+ *
+ * @example
+ * ```ts ignore
+ * await runPipeline(config, spec, out, mode, io, torchTrainer({ kind: "python" }, io.stderr));
+ * ```
+ */
+export function torchTrainer(launcher: TorchLauncher, log: (text: string) => void): Trainer {
+  return async (model, spec, options, data) => {
+    const shape = options.train.shape.join("×");
+    if (shape !== "32×32×3") {
+      throw new EngineError("Cannot train with the torch engine", [
+        `data.resize: the torch engine trains on CIFAR-10's 32×32 images, the config asks ${shape}`,
+      ]);
+    }
+    const work = join(data.out, "torch");
+    const final = join(work, "final.safetensors");
+    try {
+      const result = await trainTorch(spec, {
+        train: data.train,
+        ...(data.validation ? { validation: data.validation } : {}),
+        augment: data.augment,
+        epochs: options.epochs,
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.labelSmoothing !== undefined ? { labelSmoothing: options.labelSmoothing } : {}),
+        ...(options.optimizer ? { optimizer: options.optimizer } : {}),
+        ...(options.schedule ? { schedule: options.schedule } : {}),
+        ...(options.evaluateBatchSize !== undefined
+          ? { evaluateBatchSize: options.evaluateBatchSize }
+          : {}),
+        callbacks: [{
+          onTrainBegin(e) {
+            const where = e as { device?: string; world?: number };
+            log(
+              `Engine torch: ${where.world} process(es) on ${where.device}` +
+                `${launcher.kind === "torchrun" ? " under torchrun" : ""}\n`,
+            );
+          },
+        }, ...(options.callbacks ?? [])],
+        ...(options.resume !== undefined
+          ? { resume: options.resume }
+          : { initialWeights: await collectWeights(model, spec) }),
+        workDir: work,
+        finalWeights: final,
+        launcher,
+        log: (line) => log(line + "\n"),
+      });
+      if (result.world === 0) {
+        log("This machine's processes finished; rank 0's machine reports the run\n");
+      } else {
+        const { weights } = await readWeights(final, spec);
+        applyWeights(model, spec, weights, "the torch engine");
+      }
+      return {
+        model,
+        epoch: result.epoch,
+        step: result.step,
+        history: result.history,
+        stopped: result.stopped,
+        ...(result.reason !== undefined ? { reason: result.reason } : {}),
+        ...(result.evaluation ? { evaluation: result.evaluation } : {}),
+      };
+    } finally {
+      await Deno.remove(work, { recursive: true }).catch(() => {});
+    }
+  };
+}

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { useBackend } from "../backends/mod.ts";
+import { build } from "../compile/mod.ts";
+import {
+  batchNorm,
+  conv2d,
+  dense,
+  flatten,
+  maxPool2d,
+  relu,
+  sequential,
+  type Spec,
+} from "../dsl/mod.ts";
+import { type OptimizerConfig, type Schedule, train } from "../train/mod.ts";
+import { collectWeights } from "../weights/checkpoint.ts";
+import { trainTorch } from "../engines/torch/mod.ts";
+import { quadrants } from "./_train_fixtures.ts";
+import { torchTest } from "./_torch_fixtures.ts";
+
+await useBackend("cpu", { quiet: true });
+
+function small(bn: boolean): Spec {
+  return sequential("small", [8, 8, 3], {
+    features: bn
+      ? [conv2d(4, 3, { padding: 1 }), batchNorm(), relu(), maxPool2d(2)]
+      : [conv2d(4, 3, { padding: 1 }), relu(), maxPool2d(2)],
+    classifier: [flatten(), dense(8), relu(), dense(4)],
+  });
+}
+
+interface Case {
+  readonly name: string;
+  readonly spec: Spec;
+  readonly optimizer: OptimizerConfig;
+  readonly schedule?: Schedule;
+  readonly labelSmoothing?: number;
+}
+
+const cases: Case[] = [
+  {
+    name: "SGD with momentum, Nesterov and weight decay",
+    spec: small(false),
+    optimizer: { type: "sgd", lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 },
+  },
+  {
+    name: "AdamW with a one-cycle schedule and per-group rates",
+    spec: small(false),
+    optimizer: { type: "adamw", lr: { features: 0.01, classifier: 0.02 }, weightDecay: 0.05 },
+    schedule: { type: "oneCycle", pctStart: 0.4 },
+  },
+  {
+    name: "label smoothing 0.1 (SGD with momentum)",
+    spec: small(false),
+    optimizer: { type: "sgd", lr: 0.05, momentum: 0.9 },
+    labelSmoothing: 0.1,
+  },
+  {
+    name: "frozen features holding BatchNorm (Adam)",
+    spec: small(true).freeze("features"),
+    optimizer: { type: "adam", lr: 0.01 },
+  },
+];
+
+for (const c of cases) {
+  Deno.test(
+    torchTest(`5 steps give Graft's losses in the torch engine: ${c.name}`, async () => {
+      const data = quadrants(40, 5);
+      const model = build(c.spec, { seed: 11 });
+      const initialWeights = await collectWeights(model, c.spec);
+      const settings = {
+        epochs: 1,
+        batchSize: 8,
+        seed: 4,
+        augment: false,
+        optimizer: c.optimizer,
+        ...(c.schedule ? { schedule: c.schedule } : {}),
+        ...(c.labelSmoothing ? { labelSmoothing: c.labelSmoothing } : {}),
+      };
+      const graftLosses: number[] = [];
+      await train(model, c.spec, {
+        ...settings,
+        train: data,
+        callbacks: [{ onBatchEnd: (e) => void graftLosses.push(e.loss) }],
+      });
+      const work = await Deno.makeTempDir({ prefix: "graft_torch_parity_" });
+      const torch = await trainTorch(c.spec, {
+        ...settings,
+        train: data,
+        initialWeights,
+        workDir: work,
+        device: "cpu",
+        log: () => {},
+      });
+      assert.equal(torch.losses.length, 5);
+      assert.equal(graftLosses.length, 5);
+      for (let i = 0; i < 5; i++) {
+        const rel = Math.abs(torch.losses[i]! - graftLosses[i]!) / Math.abs(graftLosses[i]!);
+        assert.ok(rel <= 1e-3, `step ${i + 1}: torch ${torch.losses[i]}, Graft ${graftLosses[i]}`);
+      }
+      assert.notEqual(graftLosses[4], graftLosses[0], "the losses move");
+    }),
+  );
+}
