@@ -62,6 +62,20 @@ Deno.test("deno run pipelines/cifar10.ts without permissions stops at once, prin
   assert.equal(lines.length, 3);
 });
 
+Deno.test("an --out that leaves runs/ through .. is not offered the task, which could not write it", async () => {
+  const r = await deno([
+    "run",
+    "--no-prompt",
+    "pipelines/cifar10.ts",
+    "--out",
+    "runs/../elsewhere",
+  ]);
+  assert.equal(r.code, 2, r.stderr);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 2, r.stderr);
+  assert.match(lines[1]!, /^ {2}deno run .*--allow-write=runs,[^ ]*runs\/\.\.\/elsewhere /);
+});
+
 Deno.test("a --backend cpu run works without FFI, net or sys", async () => {
   const home = await Deno.makeTempDir({ prefix: "graft-home-" });
   const cwd = await Deno.makeTempDir({ prefix: "graft-cwd-" });
