@@ -20,13 +20,18 @@ function fmtLr(lr: Readonly<Record<string, number>>): string {
   return Object.entries(lr).map(([g, v]) => `${g} ${v.toExponential(2)}`).join(", ");
 }
 
+/** Images/s as a whole number, or two significant digits below 10 (a slow backend: "0.28"). */
+function fmtRate(imagesPerSecond: number): string {
+  return imagesPerSecond >= 10 ? `${Math.round(imagesPerSecond)}` : imagesPerSecond.toPrecision(2);
+}
+
 function bar(e: BatchEndEvent): string {
   const width = 24;
   const done = Math.round((e.batch / e.batches) * width);
   return `epoch ${e.epoch} [${"=".repeat(done)}${
     " ".repeat(width - done)
   }] ${e.batch}/${e.batches}` +
-    ` loss ${e.loss.toFixed(4)} ${Math.round(e.imagesPerSecond)} img/s`;
+    ` loss ${e.loss.toFixed(4)} ${fmtRate(e.imagesPerSecond)} img/s`;
 }
 
 /**
@@ -76,7 +81,7 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Callback {
         `epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${
           (e.accuracy * 100).toFixed(2)
         }%` +
-          `${val} | lr ${fmtLr(e.lr)} | ${Math.round(e.imagesPerSecond)} img/s | ${
+          `${val} | lr ${fmtLr(e.lr)} | ${fmtRate(e.imagesPerSecond)} img/s | ${
             (e.elapsedMs / 1000).toFixed(1)
           } s\n`,
       );
