@@ -15,13 +15,7 @@ export * from "./types.ts";
 export { useBackend, type UseBackendOptions } from "./use_backend.ts";
 export { ensureBackend, ensureBackendSync } from "./default_backend.ts";
 export { registerNative } from "./native/mod.ts";
-export {
-  LossReadback,
-  prefetchToDevice,
-  registerWebGpu,
-  type TensorTree,
-  uploadNow,
-} from "./webgpu/mod.ts";
+export { prefetchToDevice, registerWebGpu, type TensorTree, uploadNow } from "./webgpu/mod.ts";
 export {
   registerTensorflow,
   type RegisterTensorflowOptions,

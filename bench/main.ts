@@ -4,7 +4,8 @@
  * phase by phase and kernel by kernel), `gemm` (oneDNN against OpenBLAS on the models' matrix
  * products), `resize` (what data.resize costs the seed recipe, bench/resize.ts), `dsl`
  * (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
- * PyTorch, bench/accuracy/); the GPU run is bench/gpu/.
+ * PyTorch, bench/accuracy/), `gpu` (`train()` and `evaluate()` on WebGPU on CIFAR-10 records,
+ * bench/gpu/train.ts; the prepared device run is bench/gpu/).
  *
  * @module
  */
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> =
     const { benchDsl } = await import("./dsl.ts");
     return async () => console.log(await benchDsl());
   },
+  gpu: async () => (await import("./gpu/train.ts")).runGpuBench,
   resize: async () => {
     const { benchResize } = await import("./resize.ts");
     return async (args) =>

@@ -188,9 +188,15 @@ export class RunFolder {
   }
 
   /** Writes `run.json`. */
-  async setStatus(status: Omit<RunStatus, "pid" | "updated">): Promise<void> {
+  // Synchronous on purpose: no write of it is ever in flight when a signal handler writes
+  // `failed` (an async rename finishing after the handler's would bring `running` back).
+  setStatus(status: Omit<RunStatus, "pid" | "updated">): Promise<void> {
     const full: RunStatus = { ...status, pid: Deno.pid, updated: new Date().toISOString() };
-    await writeAtomic(join(this.dir, STATUS_FILE), JSON.stringify(full, null, 2) + "\n");
+    const path = join(this.dir, STATUS_FILE);
+    const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    Deno.writeTextFileSync(tmp, JSON.stringify(full, null, 2) + "\n");
+    Deno.renameSync(tmp, path);
+    return Promise.resolve();
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { LossReadback, prefetchToDevice } from "../backends/webgpu/mod.ts";
+import { prefetchToDevice } from "../backends/webgpu/mod.ts";
+import { StepReadback } from "../train/_readback.ts";
 import { conv2d, dense, flatten, maxPool2d, relu, sequential } from "../dsl/mod.ts";
 import { build } from "../compile/mod.ts";
 import { on, randoms } from "./_webgpu_env.ts";
@@ -33,20 +34,23 @@ Deno.test("prefetchToDevice disposes the batch made ahead when the loop stops ea
   assert.equal(tf.memory().numTensors, before);
 });
 
-Deno.test("LossReadback reads the mean every N steps and keeps nothing after a read", async () => {
+Deno.test("StepReadback reads every step's values in one download every N steps, keeping nothing", async () => {
   await on("cpu");
   const before = tf.memory().numTensors;
-  const losses = new LossReadback(3);
-  assert.equal(losses.push(tf.scalar(1)), undefined);
-  assert.equal(losses.push(tf.scalar(2)), undefined);
-  assert.equal(losses.pending, 2);
-  assert.equal(await losses.push(tf.scalar(6)), 3);
-  assert.equal(losses.pending, 0);
+  const steps = new StepReadback(3);
+  assert.equal(steps.push([tf.scalar(1), tf.scalar(10)]), false);
+  assert.equal(steps.push([tf.scalar(2), tf.scalar(20, "int32")]), false);
+  assert.equal(steps.pending, 2);
+  assert.equal(steps.push([tf.scalar(NaN), tf.scalar(30)]), true);
+  const rows = await steps.flush();
+  assert.deepEqual(rows.map((r) => [...r]), [[1, 10], [2, 20], [NaN, 30]]);
+  assert.equal(steps.pending, 0);
   assert.equal(tf.memory().numTensors, before);
-  losses.push(tf.scalar(5));
-  assert.equal(await losses.flush(), 5);
-  assert.ok(Number.isNaN(await losses.flush()));
-  assert.throws(() => new LossReadback(0), /Invalid readback interval/);
+  assert.deepEqual(await steps.flush(), []);
+  steps.push([tf.scalar(5)]);
+  steps.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  assert.throws(() => new StepReadback(0), /Invalid readback interval/);
 });
 
 Deno.test({
@@ -68,7 +72,7 @@ Deno.test({
       x: randoms(4 * 8 * 8 * 3, i + 1),
       y: Int32Array.from([i % 10, (i + 1) % 10, (i + 2) % 10, (i + 3) % 10]),
     }));
-    const readback = new LossReadback(2);
+    const readback = new StepReadback(2);
     const baseline = tf.memory().numTensors;
     const counts: number[] = [];
     const read: number[] = [];
@@ -87,13 +91,12 @@ Deno.test({
         true,
       )!;
       tf.dispose(batch);
-      const mean = readback.push(loss);
-      if (mean) {
-        read.push(await mean);
+      if (readback.push([loss])) {
+        read.push(...(await readback.flush()).map((r) => r[0]!));
         counts.push(tf.memory().numTensors);
       }
     }
-    assert.equal(read.length, 4);
+    assert.equal(read.length, 8);
     assert.ok(read.every(Number.isFinite), `losses: ${read}`);
     // While the loop runs, one batch is made ahead (2 tensors); at the last read there is none.
     assert.deepEqual(counts, [counts[0], counts[0], counts[0], counts[0]! - 2]);

@@ -48,7 +48,20 @@ export interface OptimizerState {
 
 /**
  * Applies updates to the trainable weights only, with PyTorch's update rules. Its slots
- * (momentum buffers, Adam moments) are variables named `<weight key>/<slot>`.
+ * (momentum buffers, Adam moments) are variables named `<weight key>/<slot>`. `train()` makes
+ * one; make your own to drive `trainStep()` in a loop of your own.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * import { type ModelWeight, Optimizer } from "@graft/graft/train";
+ * const variable = tf.variable(tf.tensor1d([1, 2]));
+ * const w: ModelWeight = { key: "fc/kernel", group: "fc", trainable: true, variable };
+ * const sgd = new Optimizer({ type: "sgd", lr: 0.1, momentum: 0.9 }, [w]);
+ * sgd.apply(new Map([["fc/kernel", tf.tensor1d([1, 1])]]), { fc: 0.1 });
+ * console.log(await variable.data()); // [0.9, 1.9]
+ * ```
  */
 export class Optimizer {
   /** The settings it was made with. */

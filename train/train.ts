@@ -2,8 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { ensureBackend } from "../backends/mod.ts";
 import { groupOf, type Spec } from "../dsl/mod.ts";
-import { type BatchArrays, type Dataset, Rng } from "../data/mod.ts";
-import { prefetchToDevice } from "../backends/webgpu/prefetch.ts";
+import { type Dataset, Rng } from "../data/mod.ts";
 import { saveCheckpoint, WeightsError } from "../weights/mod.ts";
 import { TrainError } from "./errors.ts";
 import type { Callback, EpochEndEvent, TrainContext } from "./events.ts";
@@ -14,8 +13,7 @@ import { scheduleFactor } from "./schedules.ts";
 import type { OptimizerConfig, Schedule } from "./config.ts";
 import { optimizerSchema, scheduleSchema, schemaProblems } from "./_schemas.ts";
 import type { TrainSettings } from "./state.ts";
-import { trainStep } from "./step.ts";
-import { StepReadback } from "./_readback.ts";
+import { runEpoch } from "./_epoch.ts";
 import { cpuBackend } from "./_in_place.ts";
 import { resumeFrom, snapshot } from "./_resume.ts";
 import { nonFinite } from "./_finite.ts";
@@ -316,88 +314,28 @@ export async function train(
     for (let epoch = epochDone + 1; epoch <= options.epochs && !ctx.stopping; epoch++) {
       const epochStart = performance.now();
       await emit("onEpochBegin", { epoch, epochs: options.epochs, step, lr: lrAt(step) });
-      const order = rng.permutation(data.size);
-      const epochRng = augment ? rng : undefined;
-      const host = (function* (): Generator<BatchArrays> {
-        for (let at = 0; at < data.size; at += batchSize) {
-          yield data.batch(order.subarray(at, at + batchSize), epochRng);
-        }
-      })();
-      const readback = new StepReadback(readEvery);
-      const pending: { batch: number; step: number; size: number; lr: Record<string, number> }[] =
-        [];
-      let lossSum = 0, correctSum = 0, seen = 0, trainMs = 0, dataWaitMs = 0;
-      let lr = lrAt(step);
-      let batch = 0;
-      let groupStart = performance.now();
-      const flush = async () => {
-        const values = await readback.flush();
-        const now = performance.now();
-        const ms = now - groupStart;
-        trainMs += ms;
-        groupStart = now;
-        const steps = pending.splice(0);
-        const images = steps.reduce((n, s) => n + s.size, 0);
-        for (let i = 0; i < steps.length; i++) {
-          const s = steps[i]!;
-          const [loss, hits] = values[i]!;
-          if (!Number.isFinite(loss)) {
-            throw new TrainError("Training stopped", [
-              `the loss is ${loss} at epoch ${epoch}, step ${s.step} (batch ${s.batch} of ${stepsPerEpoch})`,
-              lastGood(),
-            ], 1);
-          }
-          lossSum += loss! * s.size;
-          correctSum += hits!;
-          seen += s.size;
-          await emit("onBatchEnd", {
-            epoch,
-            batch: s.batch,
-            batches: stepsPerEpoch,
-            step: s.step,
-            size: s.size,
-            loss: loss!,
-            accuracy: hits! / s.size,
-            lr: s.lr,
-            imagesPerSecond: images / Math.max(ms, 1e-6) * 1000,
-            elapsedMs: now - epochStart,
-          });
-        }
-      };
-      const feed = prefetchToDevice(host, (b) => ({
-        x: tf.tensor4d(b.x, [b.size, ...data.shape]),
-        y: tf.tensor1d(b.labels, "int32"),
-      }))[Symbol.asyncIterator]();
-      try {
-        while (true) {
-          const waitStart = performance.now();
-          const next = await feed.next();
-          dataWaitMs += performance.now() - waitStart;
-          if (next.done) break;
-          const b = next.value;
-          batch++;
-          lr = lrAt(step);
-          let out;
-          try {
-            out = trainStep(model, optimizer, b, lr, { labelSmoothing });
-          } finally {
-            tf.dispose([b.x, b.y]);
-          }
-          step++;
-          weightsChanged = true;
-          pending.push({ batch, step, size: b.y.shape[0]!, lr });
-          const last = batch === stepsPerEpoch;
-          if (readback.push([out.loss, out.hits]) || last) await flush();
-          if (ctx.stopping) {
-            if (readback.pending) await flush();
-            break;
-          }
-        }
-      } finally {
-        readback.dispose();
-        await feed.return?.(undefined);
-      }
-      if (batch < stepsPerEpoch) break; // stopped within the epoch: it does not count
+      const run = await runEpoch({
+        model,
+        optimizer,
+        data,
+        order: rng.permutation(data.size),
+        ...(augment ? { rng } : {}),
+        batchSize,
+        labelSmoothing,
+        readEvery,
+        epoch,
+        stepsPerEpoch,
+        startStep: step,
+        epochStart,
+        lrAt,
+        onBatchEnd: (e) => emit("onBatchEnd", e),
+        stopping: () => ctx.stopping,
+        lastGood,
+      });
+      if (run.batches > 0) weightsChanged = true;
+      step = run.step;
+      const { lossSum, correctSum, seen, trainMs, dataWaitMs, lr } = run;
+      if (run.batches < stepsPerEpoch) break; // stopped within the epoch: it does not count
       epochDone = epoch;
       rngAtEpoch = rng.state();
       const bad = await nonFinite(mutable);

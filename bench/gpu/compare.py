@@ -1,4 +1,8 @@
-"""Prints Graft (WebGPU) and PyTorch (CUDA float32) images/s side by side from JSON lines."""
+"""Prints Graft (WebGPU) and PyTorch (CUDA float32) images/s side by side from JSON lines.
+
+Graft's first line per model is `train()` on the real data path (what users run); the second,
+a minimal loop on fixed device batches (what TensorFlow.js alone does).
+"""
 import json
 import sys
 
@@ -11,22 +15,27 @@ def load(path):
                 line = line.strip()
                 if line.startswith("{"):
                     r = json.loads(line)
-                    rows[r["model"]] = r
+                    rows[(r.get("loop", "minimal"), r["model"])] = r
     except FileNotFoundError:
         pass
     return rows
 
 
 graft, torch = load(sys.argv[1]), load(sys.argv[2])
-print(f"{'model':<12} {'graft img/s':>12} {'pytorch img/s':>14} {'graft/pytorch':>14} "
-      f"{'graft epoch (50k)':>18} {'pytorch epoch':>14}")
-for model in ["cifar_vgg16", "seed"]:
-    g, t = graft.get(model), torch.get(model)
-    gi = g["imagesPerSec"] if g else None
+models = sorted({m for _, m in graft} | {m for _, m in torch}, key=lambda m: (m != "cifar_vgg16", m))
+print(f"{'model':<12} {'graft loop':<10} {'graft img/s':>12} {'pytorch img/s':>14} "
+      f"{'graft/pytorch':>14} {'graft epoch (50k)':>18} {'data wait/step':>15}")
+for model in models:
+    t = torch.get(("minimal", model))
     ti = t["imagesPerSec"] if t else None
-    ratio = f"{gi / ti:.3f}" if gi and ti else "n/a"
-    ge = f"{50000 / gi:.1f} s" if gi else "n/a"
-    te = f"{50000 / ti:.1f} s" if ti else "n/a"
-    gs = f"{gi:.1f}" if gi else "missing"
-    ts = f"{ti:.1f}" if ti else "missing"
-    print(f"{model:<12} {gs:>12} {ts:>14} {ratio:>14} {ge:>18} {te:>14}")
+    for loop in ["train()", "minimal"]:
+        g = graft.get((loop, model))
+        if not g:
+            continue
+        gi = g["imagesPerSec"]
+        ratio = f"{gi / ti:.3f}" if gi and ti else "n/a"
+        ge = f"{50000 / gi:.1f} s" if gi else "n/a"
+        wait = g.get("dataWaitMsPerStep")
+        ws = f"{wait:.1f} ms" if wait is not None else "-"
+        ts = f"{ti:.1f}" if ti else "missing"
+        print(f"{model:<12} {loop:<10} {gi:>12.1f} {ts:>14} {ratio:>14} {ge:>18} {ws:>15}")

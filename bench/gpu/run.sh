@@ -2,7 +2,8 @@
 # Graft's GPU benchmark on a lent machine (no network, no Deno, no Node; PyTorch present).
 # Unpacks the Deno binary and the Vulkan loader that pack.sh put next to this script, prints the
 # WebGPU adapter, then trains at batch $BATCH (a) a CIFAR-style VGG16 and (b) the seed recipe in
-# Graft on WebGPU and in PyTorch on CUDA (float32, TF32 off), and prints images/s side by side.
+# Graft on WebGPU (train() on the carried CIFAR-10 records, then a minimal loop) and in PyTorch
+# on CUDA (float32, TF32 off), and prints images/s side by side.
 #
 #   bash bench/gpu/dist/run.sh                 # on the device: batch 128, 20 timed steps
 #   BATCH=4 STEPS=1 WARMUP=1 bash bench/gpu/dist/run.sh   # locally, on llvmpipe and CPU torch
@@ -19,6 +20,7 @@ EVERY="${EVERY:-5}"
 TORCH_STEPS="${TORCH_STEPS:-$((STEPS * 3))}"
 GRAFT_LIMIT="${GRAFT_LIMIT:-170}"   # seconds per Graft model (compile + warm-up + steps)
 TORCH_LIMIT="${TORCH_LIMIT:-90}"    # seconds for both PyTorch models
+MODELS="${MODELS:-cifar_vgg16,seed}"
 start=$(date +%s)
 mkdir -p "$work"
 echo "== Graft GPU benchmark: batch $BATCH, $STEPS Graft steps, $TORCH_STEPS PyTorch steps"
@@ -78,11 +80,12 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 # 4. Graft on WebGPU, one process per model so a slow one cannot starve the other.
 export DENO_DIR="$work/deno_dir" DENO_NO_UPDATE_CHECK=1
 : >"$work/graft.jsonl"
-for model in cifar_vgg16 seed; do
-  echo "== Graft (WebGPU): $model"
-  timeout "$GRAFT_LIMIT" "$work/deno" run --allow-env --no-config --no-lock "$here/train.js" \
-    --models "$model" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --every "$EVERY" \
-    --max-seconds "$((GRAFT_LIMIT / 2))" | tee -a "$work/graft.jsonl"
+for model in ${MODELS//,/ }; do
+  echo "== Graft (WebGPU): $model, train() on CIFAR-10 records, then the minimal loop"
+  timeout "$GRAFT_LIMIT" "$work/deno" run --allow-env --allow-read="$here" --no-config --no-lock \
+    "$here/train.js" --data "$here/cifar10" --models "$model" --batch "$BATCH" --steps "$STEPS" \
+    --warmup "$WARMUP" --every "$EVERY" --max-seconds "$((GRAFT_LIMIT / 4))" |
+    tee -a "$work/graft.jsonl"
   [ "${PIPESTATUS[0]}" -eq 0 ] || echo "Graft $model failed or ran past ${GRAFT_LIMIT}s"
 done
 
