@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { flagErrorMessage } from "./_flag_error.ts";
 import { join } from "node:path";
 import { BACKEND_NAMES } from "../backends/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
@@ -106,8 +107,7 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
   try {
     flags = parseFlags(args).values;
   } catch (e) {
-    // node's messages span lines and end with a period ("--lr -1" is "ambiguous"): one line here.
-    const message = (e as Error).message.replace(/\.?\s*\n\s*/g, "; ").replace(/\.$/, "");
+    const message = flagErrorMessage(e as Error);
     io.stderr(`Invalid arguments: ${message}: run with --help for the options\n`);
     return 2;
   }
