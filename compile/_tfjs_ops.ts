@@ -4,6 +4,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import type { Inputs, Op, OpConfig } from "../dsl/mod.ts";
 import { AdaptiveAvgPool2D, FreezableBatchNorm, ReseedingDropout } from "./_layers.ts";
 import { GraftDense } from "./_dense.ts";
+import { GlobalAvgPool2D } from "./_global_pool.ts";
 import { PaddedConv2D, PaddedMaxPool2D } from "./_padded.ts";
 
 /** What a compiler entry gets besides the config. */
@@ -151,7 +152,7 @@ export const TFJS_OPS: TfjsTable = Object.freeze(
       kernelStd: none,
     },
     globalAvgPool2d: {
-      layers: (_, { name }) => [tfl.layers.globalAveragePooling2d({ name })],
+      layers: (_, { name }) => [new GlobalAvgPool2D({ name })],
       kernelStd: none,
     },
     flatten: { layers: (_, { name }) => [tfl.layers.flatten({ name })], kernelStd: none },

@@ -1,16 +1,19 @@
-// Transfer learning with Graft: pretrain a small VGG-style model on five CIFAR-10 classes, save
-// it, load it into a spec with a new head for the other five classes and `features` frozen,
-// fine-tune, and compare with training the same spec from scratch on the same budget.
+// Transfer learning with Graft: pretrain a small VGG-style model (or a CIFAR ResNet) on five
+// CIFAR-10 classes, save it, load it into a spec with a new head for the other five classes and
+// its feature extractor frozen, fine-tune, and compare with training the same spec from scratch on
+// the same budget.
 //
 //   deno run --allow-read --allow-write --allow-env --allow-ffi --allow-sys \
 //     examples/transfer_learning.ts --data ../shared/cifar10/cifar-10-binary.tar.gz
 //
 // Options: --train N (images per phase, default 2500), --epochs E (pretraining epochs, default
-// 3), --finetune E (fine-tuning and from-scratch epochs, default 2), --out DIR.
+// 3), --finetune E (fine-tuning and from-scratch epochs, default 2), --out DIR, --base NAME
+// (small_vgg, the default: `features` frozen; or resnet18 / resnet34 with the CIFAR stem: the
+// stem and layer1..layer3 frozen, layer4 and the new fc fine-tuned).
 import { parseArgs } from "node:util";
 import { type BackendName, useBackend } from "../backends/mod.ts";
 import { build } from "../compile/mod.ts";
-import { smallVgg } from "../dsl/mod.ts";
+import { resnet18, resnet34, smallVgg, type Spec } from "../dsl/mod.ts";
 import { cifarDataset, CifarSplit, type Dataset, loadCifar10 } from "../data/mod.ts";
 import { train } from "../train/mod.ts";
 import { loadWeights, saveCheckpoint } from "../weights/mod.ts";
@@ -23,6 +26,7 @@ const { values: args } = parseArgs({
     finetune: { type: "string", default: "2" },
     out: { type: "string", default: "runs/transfer_learning" },
     backend: { type: "string", default: "auto" },
+    base: { type: "string", default: "small_vgg" },
   },
 });
 const perPhase = Number(args.train);
@@ -42,8 +46,30 @@ function subset(split: CifarSplit, classes: readonly number[], limit: number): D
   return { ...ds, classes: classes.length };
 }
 
-// The small VGG of the DSL, with BatchNorm after every convolution and dropout before the head.
-const base = smallVgg({ batchNorm: true, dropout: 0.3, classes: 5 });
+// The base and what transfer freezes: the small VGG of the DSL (BatchNorm after every
+// convolution, dropout before the head) with its `features`, or a CIFAR-stem ResNet with its stem
+// and first three stages (torchvision's top-level modules are the groups).
+const cifarResnet = { inputShape: [32, 32, 3], classes: 5, cifarStem: true } as const;
+const BASES: Record<string, { spec: Spec; frozen: string[] }> = {
+  small_vgg: {
+    spec: smallVgg({ batchNorm: true, dropout: 0.3, classes: 5 }),
+    frozen: ["features"],
+  },
+  resnet18: {
+    spec: resnet18(cifarResnet),
+    frozen: ["conv1", "bn1", "layer1", "layer2", "layer3"],
+  },
+  resnet34: {
+    spec: resnet34(cifarResnet),
+    frozen: ["conv1", "bn1", "layer1", "layer2", "layer3"],
+  },
+};
+const chosen = BASES[args.base];
+if (!chosen) {
+  console.error(`Unknown --base ${args.base}: expected one of ${Object.keys(BASES).join(", ")}`);
+  Deno.exit(2);
+}
+const base = chosen.spec;
 
 const data = await loadCifar10({ data: args.data });
 const [A, B] = [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]];
@@ -66,8 +92,8 @@ log(
   `Pretrained: top-1 ${(pre.evaluation!.top1 * 100).toFixed(1)}% on classes A; saved ${checkpoint}`,
 );
 
-// 2. Same architecture, a new head for classes B, features frozen; load by path.
-const transferSpec = base.replaceHead(5).freeze("features");
+// 2. Same architecture, a new head for classes B, the feature extractor frozen; load by path.
+const transferSpec = chosen.frozen.reduce((s, group) => s.freeze(group), base.replaceHead(5));
 const budget = {
   train: subset(data.train, B, perPhase),
   validation: subset(data.test, B, 500),
@@ -87,10 +113,12 @@ const scratch = await train(build(scratchSpec, { seed: 2 }), scratchSpec, budget
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 log("");
-log(`| run                                   | epochs | top-1 on classes B |`);
+log(`| run (${args.base})                    | epochs | top-1 on classes B |`);
 log(`| ------------------------------------- | ------ | ------------------ |`);
 log(
-  `| fine-tuned (features frozen, new head) | ${budget.epochs} | ${pct(fine.evaluation!.top1)} |`,
+  `| fine-tuned (${chosen.frozen.join(", ")} frozen, new head) | ${budget.epochs} | ${
+    pct(fine.evaluation!.top1)
+  } |`,
 );
 log(
   `| from scratch (all trainable)           | ${budget.epochs} | ${

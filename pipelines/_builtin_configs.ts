@@ -5,6 +5,7 @@ import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import cifar10 from "./cifar10.yaml" with { type: "text" };
 import cifar10Small from "./cifar10_small.yaml" with { type: "text" };
+import cifar10Resnet18 from "./cifar10_resnet18.yaml" with { type: "text" };
 
 const DEFAULT_URL = new URL("./cifar10.yaml", import.meta.url);
 
@@ -16,6 +17,7 @@ export const DEFAULT_CONFIG: string = DEFAULT_URL.protocol === "file:"
 const BUILT_IN: Readonly<Record<string, string>> = Object.freeze({
   "cifar10.yaml": cifar10,
   "cifar10_small.yaml": cifar10Small,
+  "cifar10_resnet18.yaml": cifar10Resnet18,
 });
 
 /**

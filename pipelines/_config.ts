@@ -6,6 +6,11 @@ import {
   isOp,
   type Layer,
   layer,
+  resnet101,
+  resnet152,
+  resnet18,
+  resnet34,
+  resnet50,
   sequential,
   smallVgg,
   type Spec,
@@ -207,6 +212,8 @@ export function specFrom(
   };
   let spec: Spec;
   const zoo = { vgg11, vgg13, vgg16, vgg19 } as const;
+  const resnets = { resnet18, resnet34, resnet50, resnet101, resnet152 } as const;
+  const isResnet = (base: string): base is keyof typeof resnets => base in resnets;
   const early: ConfigProblem[] = [];
   const r = config.data.resize;
   if (r !== null && m.inputShape) {
@@ -224,9 +231,19 @@ export function specFrom(
     early.push({
       key: "model.weights",
       ...lineOf(locator ?? NO_LINES, ["model", "weights"]),
-      message: `base ${m.base} has no published weights: use a zoo base (vgg11..vgg19)`,
+      message: `base ${m.base} has no published weights: use a zoo base (vgg11..vgg19, ` +
+        `resnet18..resnet152)`,
     });
   }
+  const only = (key: "batchNorm" | "cifarStem" | "variant", bases: string) =>
+    early.push({
+      key: `model.${key}`,
+      ...lineOf(locator ?? NO_LINES, ["model", key]),
+      message: `is only read with ${bases}, and the base is ${m.base}`,
+    });
+  if (m.batchNorm && isResnet(m.base)) only("batchNorm", "vgg11..vgg19 (ResNets always have it)");
+  if (m.cifarStem && !isResnet(m.base)) only("cifarStem", "resnet18..resnet152");
+  if (m.variant !== "v1.5" && !isResnet(m.base)) only("variant", "resnet18..resnet152");
   if (m.base === "custom" && !m.layers) {
     early.push({
       key: "model.layers",
@@ -252,6 +269,21 @@ export function specFrom(
     );
   } else if (m.base === "small_vgg") {
     spec = smallVgg({ inputShape, classes: m.classes ?? 10 });
+  } else if (isResnet(m.base)) {
+    try {
+      spec = resnets[m.base]({
+        ...opts,
+        cifarStem: m.cifarStem,
+        variant: m.variant,
+        ...(m.weights !== null ? { weights: m.weights } : {}),
+      });
+    } catch (e) {
+      throw new ConfigError(source, [{
+        key: "model",
+        ...lineOf(locator ?? NO_LINES, ["model"]),
+        message: (e as Error).message.replace(/^Invalid spec edit: /, ""),
+      }]);
+    }
   } else {
     spec = zoo[m.base]({
       ...opts,

@@ -63,7 +63,19 @@ export const editSchema = z.union([
 ]);
 
 /** The base models a config can name. */
-export const MODEL_BASES = ["vgg11", "vgg13", "vgg16", "vgg19", "small_vgg", "custom"] as const;
+export const MODEL_BASES = [
+  "vgg11",
+  "vgg13",
+  "vgg16",
+  "vgg19",
+  "resnet18",
+  "resnet34",
+  "resnet50",
+  "resnet101",
+  "resnet152",
+  "small_vgg",
+  "custom",
+] as const;
 
 /** The whole pipeline config. */
 export const configSchema = z.strictObject({
@@ -71,6 +83,8 @@ export const configSchema = z.strictObject({
   model: z.strictObject({
     base: z.enum(MODEL_BASES),
     batchNorm: z.boolean().default(false),
+    cifarStem: z.boolean().default(false),
+    variant: z.enum(["v1.5", "v1"]).default("v1.5"),
     inputShape: z.tuple([int(1), int(1), int(1)]).optional(),
     classes: int(1).optional(),
     weights: z.string().min(1).nullable().default(null),

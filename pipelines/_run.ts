@@ -32,6 +32,8 @@ import { ConfigError, parseConfig } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
 import { checkResume, restoreRunFolder, scheduleContinuation } from "./_resume.ts";
 import { checkNewRunFolder, readStatus, RunFolder, writeAtomic } from "./_run_folder.ts";
+import { liveReport, writeMistakes, writeRunReport } from "../report/mod.ts";
+import { collectProvenance, endProvenance, type Provenance } from "./_provenance.ts";
 
 /** Where a run's output goes. */
 export interface RunIo {
@@ -174,7 +176,7 @@ export async function runPipeline(
   } else {
     await checkNewRunFolder(out, mode.overwrite);
   }
-  await useBackend(config.backend as BackendName, { quiet: false });
+  const backend = await useBackend(config.backend as BackendName, { quiet: false });
   const data = await fetchInputs(config, spec);
   const held = holdOut(data.train, config.data.validation, config.train.seed);
   const trainSplit = held.train.limit(config.data.limitTrain ?? undefined);
@@ -213,8 +215,12 @@ export async function runPipeline(
       ...(reason !== undefined ? { reason } : {}),
     });
   let epoch = done;
+  const provenance = await collectProvenance(backend);
+  const writeProvenance = (p: Provenance) =>
+    writeAtomic(join(out, "provenance.json"), JSON.stringify(p, null, 2) + "\n");
   const removeHandlers = folder.onInterrupt(() => ({ epoch, epochs: config.train.epochs }));
   try {
+    await writeProvenance(provenance);
     let history: Awaited<ReturnType<typeof restoreRunFolder>>["history"] = [];
     let checkpoint: string | undefined;
     if (mode.resume) {
@@ -244,6 +250,7 @@ export async function runPipeline(
           return status("running", e);
         },
       }),
+      liveReport({ dir: out }), // after the commit: it reads metrics.jsonl
     ];
     if (epoch < config.train.epochs) {
       callbacks.unshift(consoleLogger({ write: io.stderr, progress: io.progress }));
@@ -278,11 +285,21 @@ export async function runPipeline(
       `Test: accuracy ${(test.top1 * 100).toFixed(2)}%, top-5 ${(test.top5 * 100).toFixed(2)}%, ` +
         `loss ${test.loss.toFixed(4)} on ${test.count} images. Run folder: ${out}\n`,
     );
+    await writeMistakes(
+      out,
+      test.mistakes,
+      data.classes,
+      (i) => data.test.pixels.subarray(i * 3072, (i + 1) * 3072),
+    );
+    await writeProvenance(endProvenance(provenance));
     await status("finished", result.epoch, result.reason);
+    io.stderr(`Report: ${await writeRunReport(out, { status: "finished" })}\n`);
     return result;
   } catch (e) {
     const reason = (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
     await status("failed", epoch, reason).catch(() => {});
+    await writeProvenance(endProvenance(provenance)).catch(() => {});
+    await writeRunReport(out, { status: "failed", reason }).catch(() => {});
     throw e;
   } finally {
     removeHandlers();

@@ -18,16 +18,23 @@ import { ConfigError, parseConfig, specFrom } from "./_config.ts";
 import { applyFlags, type Flags, parseFlags } from "./_flags.ts";
 import { exitCodeOf, isGraftError } from "./_exit.ts";
 import { runPipeline } from "./_run.ts";
+import { COMMANDS, runCommand } from "./_commands.ts";
 import { DEFAULT_CONFIG, readConfigText } from "./_builtin_configs.ts";
 import { needsFromFlags, permissionAdvice } from "./_permissions.ts";
 import { nativeAdvice } from "./_native_advice.ts";
 import { ENGINE_HELP, launcherFrom } from "../engines/torch/cli.ts";
 import { torchTrainer } from "../engines/torch/_pipeline.ts";
-import { exportCommand } from "../engines/torch/_export_cli.ts";
 
 const HELP = `Train a Graft spec on CIFAR-10.
 
 Usage: deno task cifar10 [options]
+       deno task cifar10 report|evaluate|predict|export ... (each with --help)
+
+Commands:
+  report RUN_DIR [RUN_DIR...]   Rewrite a run's report.html, or compare several runs
+  evaluate RUN_DIR              Loss, top-1/top-5, per-class accuracy, confusion matrix
+  predict RUN_DIR IMAGE...      Top-5 classes of PNG or JPEG images
+  export RUN_DIR --format tfjs --out DIR   The TensorFlow.js layers model
 
 Options:
   --config FILE.yaml   Pipeline config (default: pipelines/cifar10.yaml, the seed recipe:
@@ -35,8 +42,9 @@ Options:
                        SGD lr 0.001 momentum 0.9, cross-entropy)
   --data PATH|URL      CIFAR-10: a folder with cifar-10-batches-bin, a cifar-10-binary.tar.gz, or
                        a URL (default: download the official archive once into the cache)
-  --model NAME         Zoo base model: vgg11, vgg13, vgg16, vgg19, small_vgg (the config's
-                       edits still apply; an error with a config whose base is custom)
+  --model NAME         Zoo base model: vgg11, vgg13, vgg16, vgg19, resnet18, resnet34, resnet50,
+                       resnet101, resnet152, small_vgg (the config's edits still apply; an
+                       error with a config whose base is custom)
   --epochs N           Epochs to train (with --resume: the last epoch to reach)
   --batch-size N       Images per step
   --lr X               Learning rate of every trainable group
@@ -102,7 +110,9 @@ function stamp(): string {
  * ```
  */
 export async function main(args: string[], io: CliIo = realIo): Promise<number> {
-  if (args[0] === "export") return await exportCommand(args.slice(1), io);
+  if (args[0] !== undefined && Object.hasOwn(COMMANDS, args[0])) {
+    return await runCommand(args[0], args.slice(1), io);
+  }
   let flags: Flags;
   try {
     flags = parseFlags(args).values;

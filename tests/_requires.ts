@@ -139,6 +139,7 @@ function createOnce(file: string, text: string): boolean {
 
 const answers = new Map<Part, Promise<string | null>>();
 const told = new Set<Part>();
+const recorded = new Set<Part>();
 
 /** Why `part` is missing or null, probed once per run (shared through the log folder). */
 function reason(part: Part): Promise<string | null> {
@@ -157,10 +158,18 @@ function reason(part: Part): Promise<string | null> {
   return answer;
 }
 
+/** Records that this test module skips tests for `part` (tools/test.ts counts them). */
+function record(part: Part): void {
+  if (!LOG_DIR) return;
+  Deno.writeTextFileSync(join(LOG_DIR, "modules.log"), `${part}\t${Deno.mainModule}\n`, {
+    append: true,
+  });
+}
+
 /**
  * Whether a test needing `part` must be skipped here: the value for `Deno.test({ ignore })` or
- * `t.step({ ignore })`. Call it once per test: each call counts one skip. Under
- * `GRAFT_REQUIRE_ALL=1` a missing part throws instead, naming the part and its install line.
+ * `t.step({ ignore })`. Under `GRAFT_REQUIRE_ALL=1` a missing part throws instead, naming the
+ * part and its install line. Await it at module level (or inside a test for a step).
  */
 export async function missing(...parts: Part[]): Promise<boolean> {
   for (const part of parts) {
@@ -173,19 +182,26 @@ export async function missing(...parts: Part[]): Promise<boolean> {
     const first = LOG_DIR ? createOnce(join(LOG_DIR, `told-${part}`), "") : !told.has(part);
     told.add(part);
     if (first) console.error(`Skipping the tests that need ${what}: ${why}\n  Install: ${install}`);
-    if (LOG_DIR) {
-      Deno.writeTextFileSync(join(LOG_DIR, "skipped.log"), `${part}\n`, { append: true });
-    }
+    if (!recorded.has(part)) recorded.add(part), record(part);
     return true;
   }
   return false;
 }
 
-/** One line counting the skips recorded in `dir` by part, with the install lines. */
-export function skipSummary(dir: string): string {
+/**
+ * One line counting the skipped tests by part, with the install lines: `ignored` gives the
+ * number of ignored tests of each test module (by file URL), as the test run reported them; each
+ * module's are counted under the first part it found missing (recorded in `dir`).
+ */
+export function skipSummary(dir: string, ignored: ReadonlyMap<string, number>): string {
   const counts = new Map<Part, number>();
-  for (const line of (readLog(join(dir, "skipped.log")) ?? "").split("\n")) {
-    if (line in PARTS) counts.set(line as Part, (counts.get(line as Part) ?? 0) + 1);
+  const seen = new Set<string>();
+  for (const line of (readLog(join(dir, "modules.log")) ?? "").split("\n")) {
+    const [part, module] = line.split("\t");
+    if (!part || !module || !(part in PARTS) || seen.has(module)) continue;
+    seen.add(module);
+    const n = ignored.get(module) ?? 0;
+    if (n > 0) counts.set(part as Part, (counts.get(part as Part) ?? 0) + n);
   }
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   if (total === 0) {

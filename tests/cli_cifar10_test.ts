@@ -163,9 +163,14 @@ Deno.test("a run writes its folder, prints JSON per epoch, takes flag overrides,
     "checkpoints",
     "config.yaml",
     "evaluation.json",
+    "metrics.csv",
     "metrics.jsonl",
+    "mistakes.json",
+    "provenance.json",
+    "report.html",
     "run.json",
     "spec.json",
+    "steps.csv",
   ]);
   const status = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
   assert.equal(status.status, "finished");

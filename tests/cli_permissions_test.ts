@@ -117,6 +117,7 @@ train:
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^Backend cpu \(cpu\)/m);
+    assert.doesNotMatch(r.stderr, /Hi, looks like you are running TensorFlow\.js/);
     const evaluation = JSON.parse(await Deno.readTextFile(join(cwd, "runs/tiny/evaluation.json")));
     assert.equal(evaluation.count, 8);
   } finally {

@@ -32,7 +32,7 @@ Deno.test("a new run into a folder that holds a run is refused and changes nothi
   assert.equal(again.code, 2);
   assert.match(
     again.err,
-    /^Invalid arguments: --out: .*run already holds a run \(checkpoints, config\.yaml, evaluation\.json, metrics\.jsonl, \.\.\.\): continue it with --resume/,
+    /^Invalid arguments: --out: .*run already holds a run \(checkpoints, config\.yaml, evaluation\.json, metrics\.csv, \.\.\.\): continue it with --resume/,
   );
   assert.deepEqual(await md5s(out), before);
 });

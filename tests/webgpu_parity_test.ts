@@ -17,7 +17,9 @@ import {
   type Layer,
   maxPool2d,
   relu,
+  resnet,
   sequential,
+  type Spec,
 } from "../dsl/mod.ts";
 import { build } from "../compile/mod.ts";
 import { on, randoms, relativeError } from "./_webgpu_env.ts";
@@ -34,12 +36,12 @@ interface Outcome {
 /** Forward pass and the gradients of sum(y * r) for the input and every trainable weight. */
 async function evaluate(
   backend: "cpu" | "webgpu",
-  layers: Layer[],
+  layers: Layer[] | Spec,
   inputShape: number[],
   training: boolean,
 ): Promise<Outcome> {
   await on(backend);
-  const spec = sequential("case", inputShape, { body: layers });
+  const spec = Array.isArray(layers) ? sequential("case", inputShape, { body: layers }) : layers;
   const model = build(spec, { seed: 7 });
   model.setWeights(model.weights.map((w, i) => {
     const shape = w.shape as number[];
@@ -73,7 +75,7 @@ async function evaluate(
 
 async function assertParity(
   label: string,
-  layers: Layer[],
+  layers: Layer[] | Spec,
   inputShape: number[],
   training = false,
 ): Promise<void> {
@@ -146,6 +148,42 @@ await gpuTest("adaptive and global average pooling match cpu, forward and backwa
   await assertParity("adaptiveAvgPool2d 4x4 to 2x2", [adaptiveAvgPool2d(2)], [4, 4, 2]);
   await assertParity("globalAvgPool2d", [globalAvgPool2d()], [5, 5, 3]);
 });
+
+await gpuTest(
+  "ResNet kernels match cpu: residual add, padded stride-2 and 1×1 stride-2 convolutions, padded max pooling, global average pooling",
+  async () => {
+    await assertParity("maxPool2d 3 stride 2 padding 1", [
+      maxPool2d(3, { strides: 2, padding: 1 }),
+    ], [7, 7, 3]);
+    await assertParity("conv2d 1x1 stride 2 without bias", [
+      conv2d(6, 1, { strides: 2, useBias: false }),
+    ], [8, 8, 3]);
+    const tiny = (cifarStem: boolean, block: "basic" | "bottleneck") =>
+      resnet({
+        block,
+        blocks: [1, 1, 1, 1],
+        width: 4,
+        inputShape: [cifarStem ? 16 : 64, cifarStem ? 16 : 64, 3],
+        classes: 5,
+        cifarStem,
+      });
+    // Inputs such that layer4's training-mode BatchNorm sees 8 values per channel (at 1×1 it
+    // sees 2, and its gradients are too ill-conditioned to compare).
+    for (const training of [false, true]) {
+      for (
+        const [stem, spec] of [["ImageNet", tiny(false, "basic")], [
+          "CIFAR",
+          tiny(true, "bottleneck"),
+        ]] as const
+      ) {
+        const label = `${
+          spec.node("layer1.0.conv3") ? "bottleneck" : "basic"
+        } ResNet, ${stem} stem`;
+        await assertParity(`${label}, training ${training}`, spec, [...spec.inputShape], training);
+      }
+    }
+  },
+);
 
 await gpuTest(
   "batchNorm matches cpu in training and in inference, forward and backward",

@@ -107,12 +107,14 @@ export function schemaProblems(prefix: string, error: z.ZodError, input: unknown
   });
 }
 
-// Each public type equals what its schema reads: assignable both ways, or this does not compile.
-type Both<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Each public type is identical to what its schema reads (every field, optional or not), or
+// this does not compile.
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
+  : false;
 const same = <T extends true>(_: T) => _;
-same<Both<LearningRates, z.infer<typeof learningRatesSchema>>>(true);
-same<Both<OptimizerConfig, z.infer<typeof optimizerSchema>>>(true);
-same<Both<Schedule, z.infer<typeof scheduleSchema>>>(true);
-same<Both<Monitor, z.infer<typeof monitorSchema>>>(true);
-same<Both<EarlyStoppingOptions, z.input<typeof earlyStoppingSchema>>>(true);
-same<Both<TrainSettings, z.infer<typeof trainSettingsSchema>>>(true);
+same<Equals<LearningRates, z.infer<typeof learningRatesSchema>>>(true);
+same<Equals<OptimizerConfig, z.infer<typeof optimizerSchema>>>(true);
+same<Equals<Schedule, z.infer<typeof scheduleSchema>>>(true);
+same<Equals<Monitor, z.infer<typeof monitorSchema>>>(true);
+same<Equals<EarlyStoppingOptions, z.input<typeof earlyStoppingSchema>>>(true);
+same<Equals<TrainSettings, z.infer<typeof trainSettingsSchema>>>(true);

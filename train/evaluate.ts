@@ -27,6 +27,29 @@ export interface Evaluation {
   readonly perClass: readonly number[];
   /** `confusion[label][predicted]` counts. */
   readonly confusion: readonly (readonly number[])[];
+  /** The most confident wrong predictions, most confident first (at most `mistakes`). */
+  readonly mistakes: readonly Mistake[];
+}
+
+/**
+ * One wrong prediction of {@linkcode evaluate}: which image, its label, the predicted class and
+ * the softmax probability the model gave it.
+ *
+ * @example
+ * ```ts
+ * import type { Mistake } from "@graft/graft/train";
+ * const m: Mistake = { index: 7, label: 3, predicted: 5, confidence: 0.93 };
+ * ```
+ */
+export interface Mistake {
+  /** Index of the image in the dataset. */
+  readonly index: number;
+  /** Its true class. */
+  readonly label: number;
+  /** The class the model chose. */
+  readonly predicted: number;
+  /** Probability of the chosen class. */
+  readonly confidence: number;
 }
 
 /**
@@ -41,6 +64,10 @@ export interface Evaluation {
 export interface EvaluateOptions {
   /** Images per forward pass. Default: 256. */
   readonly batchSize?: number;
+  /** How many of the most confident mistakes to keep. Default: 32. */
+  readonly mistakes?: number;
+  /** Called after each forward pass with images done and the total (progress displays). */
+  readonly onBatch?: (done: number, total: number) => void;
 }
 
 /** Batches evaluated between two reads from the device. */
@@ -72,20 +99,40 @@ export async function evaluate(
   const order = epochOrder(dataset.size);
   let lossSum = 0;
   let top5 = 0;
-  let pending: { labels: Int32Array; pred: tf.Tensor; stats: tf.Tensor }[] = [];
+  const keep = options.mistakes ?? 32;
+  let mistakes: Mistake[] = [];
+  let done = 0;
+  let pending: {
+    labels: Int32Array;
+    start: number;
+    pred: tf.Tensor;
+    stats: tf.Tensor;
+    conf: tf.Tensor;
+  }[] = [];
   const read = async () => {
     const batch = pending;
     pending = [];
     try {
       const preds = await Promise.all(batch.map((b) => b.pred.data<"int32">()));
       const stats = await Promise.all(batch.map((b) => b.stats.data<"float32">()));
+      const confs = await Promise.all(batch.map((b) => b.conf.data<"float32">()));
       batch.forEach((b, j) => {
         lossSum += stats[j]![0]!;
         top5 += stats[j]![1]!;
-        for (let i = 0; i < b.labels.length; i++) confusion[b.labels[i]!]![preds[j]![i]!]!++;
+        for (let i = 0; i < b.labels.length; i++) {
+          const label = b.labels[i]!, predicted = preds[j]![i]!;
+          confusion[label]![predicted]!++;
+          if (label !== predicted && keep > 0) {
+            const index = order[b.start + i]!;
+            mistakes.push({ index, label, predicted, confidence: confs[j]![i]! });
+          }
+        }
+        done += b.labels.length;
       });
+      if (mistakes.length > 4 * keep) mistakes = worst(mistakes, keep);
+      if (batch.length) options.onBatch?.(done, order.length);
     } finally {
-      tf.dispose(batch.flatMap((b) => [b.pred, b.stats]));
+      tf.dispose(batch.flatMap((b) => [b.pred, b.stats, b.conf]));
     }
   };
   const starts: number[] = [];
@@ -94,6 +141,7 @@ export async function evaluate(
     for (const at of starts) yield dataset.batch(order.subarray(at, at + batchSize));
   })();
   const labels: Int32Array[] = []; // host labels of the batches made, in order
+  let made = 0;
   try {
     for await (
       const b of prefetchToDevice(hostBatches, (h) => {
@@ -105,21 +153,23 @@ export async function evaluate(
       })
     ) {
       const batchLabels = labels.shift()!;
-      const [pred, stats] = tf.tidy(() => {
+      const start = starts[made++]!;
+      const [pred, stats, conf] = tf.tidy(() => {
         const logits = model.apply(b.x, { training: false }) as tf.Tensor2D;
         const n = batchLabels.length;
         const loss = tf.mul(crossEntropy(logits, b.y), n);
         const { indices } = tf.topk(logits, Math.min(5, k));
         const hit = tf.sum(tf.cast(tf.equal(indices, tf.expandDims(b.y, 1)), "float32"));
-        return [tf.argMax(logits, -1), tf.stack([tf.reshape(loss, []), hit])];
+        const conf = tf.max(tf.softmax(logits), -1);
+        return [tf.argMax(logits, -1), tf.stack([tf.reshape(loss, []), hit]), conf];
       });
       tf.dispose([b.x, b.y]);
-      pending.push({ labels: batchLabels, pred, stats });
+      pending.push({ labels: batchLabels, start, pred, stats, conf });
       if (pending.length >= READ_EVERY) await read();
     }
     await read();
   } finally {
-    tf.dispose(pending.flatMap((b) => [b.pred, b.stats]));
+    tf.dispose(pending.flatMap((b) => [b.pred, b.stats, b.conf]));
   }
   const n = dataset.size;
   const correct = confusion.reduce((s, row, i) => s + row[i]!, 0);
@@ -133,5 +183,10 @@ export async function evaluate(
       return total ? row[i]! / total : NaN;
     }),
     confusion,
+    mistakes: worst(mistakes, keep),
   };
+}
+
+function worst(mistakes: Mistake[], keep: number): Mistake[] {
+  return mistakes.sort((a, b) => b.confidence - a.confidence || a.index - b.index).slice(0, keep);
 }

@@ -130,6 +130,27 @@ export interface EpochEndEvent {
 }
 
 /**
+ * Sent during each epoch's validation after every forward pass (synchronously: a callback's
+ * returned promise is not awaited), so progress displays can show the validation phase.
+ *
+ * @example
+ * ```ts
+ * import type { ValidationBatchEndEvent } from "@graft/graft/train";
+ * const log = (e: ValidationBatchEndEvent) => console.log(`${e.done}/${e.total}`);
+ * ```
+ */
+export interface ValidationBatchEndEvent {
+  /** 1-based epoch number. */
+  readonly epoch: number;
+  /** Validation images done so far. */
+  readonly done: number;
+  /** Validation images in all. */
+  readonly total: number;
+  /** Milliseconds since validation began. */
+  readonly elapsedMs: number;
+}
+
+/**
  * Sent once when training ends, stopped early or not.
  *
  * @example
@@ -218,6 +239,8 @@ export interface Callback {
   onEpochBegin?(event: EpochBeginEvent, ctx: TrainContext): unknown;
   /** After each update. */
   onBatchEnd?(event: BatchEndEvent, ctx: TrainContext): unknown;
+  /** During validation, after each forward pass (not awaited). */
+  onValidationBatchEnd?(event: ValidationBatchEndEvent, ctx: TrainContext): unknown;
   /** After each epoch and its validation. */
   onEpochEnd?(event: EpochEndEvent, ctx: TrainContext): unknown;
   /** When training ends (also after a stop). */

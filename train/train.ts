@@ -348,7 +348,14 @@ export async function train(
       }
       let val: Evaluation | undefined;
       if (options.validation) {
-        val = await evaluate(model, options.validation, evaluateOptions);
+        const valStart = performance.now();
+        val = await evaluate(model, options.validation, {
+          ...evaluateOptions,
+          onBatch: (done, total) => {
+            const e = { epoch, done, total, elapsedMs: performance.now() - valStart };
+            for (const cb of callbacks) cb.onValidationBatchEnd?.(e, ctx);
+          },
+        });
         lastEval = val;
         weightsChanged = false;
         if (!Number.isFinite(val.loss)) {

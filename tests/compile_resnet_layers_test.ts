@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-layers";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { useBackend } from "../backends/mod.ts";
+import { GlobalAvgPool2D } from "../compile/_global_pool.ts";
 import { PaddedConv2D, PaddedMaxPool2D } from "../compile/_padded.ts";
 import { assertSameOnBoth, randomValues, relativeError, requireNative } from "./_native_compare.ts";
 import { missing } from "./_requires.ts";
@@ -134,3 +135,36 @@ Deno.test("padded layers keep their padding through getConfig()", () => {
   assert.deepEqual(pool.getConfig().explicitPadding, [1, 1]);
   assert.equal(PaddedConv2D.className, "GraftPaddedConv2D");
 });
+
+Deno.test("global average pooling as a matrix product equals TensorFlow.js's, forward and backward", async () => {
+  await tf.setBackend("cpu");
+  const x = image([3, 5, 4, 6], 21);
+  const ours = new GlobalAvgPool2D({ name: "avgpool" });
+  const theirs = tfl.layers.globalAveragePooling2d({});
+  const r = tf.tensor(randomValues(18, 22), [3, 6]);
+  const loss = (l: tfl.layers.Layer) => (x: tf.Tensor) =>
+    tf.sum(tf.mul(l.apply(x) as tf.Tensor, r));
+  const y = ours.apply(x) as tf.Tensor;
+  assert.deepEqual(y.shape, [3, 6]);
+  assert.deepEqual(ours.computeOutputShape([null, 5, 4, 6]), [null, 6]);
+  const want = theirs.apply(x) as tf.Tensor;
+  assert.ok(relativeError(y.dataSync() as Float32Array, want.dataSync() as Float32Array) < 1e-6);
+  const dx = tf.grad(loss(ours))(x).dataSync() as Float32Array;
+  const dxWant = tf.grad(loss(theirs))(x).dataSync() as Float32Array;
+  assert.ok(dxWant.some((v) => v !== 0));
+  assert.ok(relativeError(dx, dxWant) < 1e-6);
+});
+
+Deno.test(
+  "global average pooling gives the same values and gradients on native",
+  withNative,
+  async () => {
+    await requireNative();
+    const pool = new GlobalAvgPool2D({});
+    const x = image([4, 6, 6, 8], 23);
+    await assertSameOnBoth("global average pooling on native", () => {
+      const dx = tf.grad((x: tf.Tensor) => energy(pool.apply(x) as tf.Tensor))(x);
+      return [pool.apply(x) as tf.Tensor, dx];
+    });
+  },
+);
