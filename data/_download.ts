@@ -1,6 +1,7 @@
 // Downloads an archive into the cache, verifying its md5 when one is expected.
 import { createHash } from "node:crypto";
 import { DataError } from "./errors.ts";
+import { downloadProgress } from "./_download_progress.ts";
 
 /** The message that tells a user how to give data when none can be fetched. */
 export function howToPassData(url: string, keepAs: string): string {
@@ -45,7 +46,9 @@ export async function download(
   const file = await Deno.open(part, { write: true, create: true, truncate: true });
   const writer = file.writable.getWriter();
   try {
-    for await (const chunk of response.body) {
+    const total = Number(response.headers.get("content-length")) || undefined;
+    const label = url.slice(url.lastIndexOf("/") + 1);
+    for await (const chunk of response.body.pipeThrough(downloadProgress(label, total))) {
       hash.update(chunk);
       await writer.write(chunk);
     }

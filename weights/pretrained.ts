@@ -5,6 +5,7 @@
  * @module
  */
 
+import { downloadProgress } from "../data/_download_progress.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { defaultCacheDir } from "../data/load.ts";
@@ -224,7 +225,8 @@ export async function resolveWeights(
         `not in the cache folder ${cacheDir}, and the download failed (HTTP ${response.status})`,
       );
     }
-    await Deno.writeFile(tmp, response.body!);
+    const total = Number(response.headers.get("content-length")) || undefined;
+    await Deno.writeFile(tmp, response.body!.pipeThrough(downloadProgress(file.fileName, total)));
     await verify(tmp, file);
     if (!file.checksum) await Deno.rename(`${tmp}.sha256`, `${path}.sha256`);
     await Deno.rename(tmp, path);

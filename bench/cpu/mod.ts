@@ -15,13 +15,14 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { BENCH_MODELS, type BenchModel } from "./_models.ts";
+import { BENCH_MODELS, type BenchModel, benchSpec } from "./_models.ts";
+import { describeTorch } from "../../engines/torch/describe.ts";
 import { describeMachine } from "./_machine.ts";
 import { GraftError, type Problem } from "../../errors/mod.ts";
 
 /** One side's measurement, as printed by `graft_worker.ts` and `torch_bench.py`. */
 export interface BenchRun {
-  readonly side: "graft" | "pytorch";
+  readonly side: "graft" | "pytorch" | "engine";
   readonly model: string;
   readonly images_per_s: number;
   readonly peak_rss_mb: number;
@@ -42,6 +43,8 @@ export interface ModelSummary {
   readonly rounds: number;
   readonly graftRss: number;
   readonly pytorchRss: number;
+  /** Median images/s of Graft's PyTorch engine (its module from the spec), when measured. */
+  readonly engine?: number;
 }
 
 /** Timed steps and warm-up steps per model: each run takes several seconds on 2 cores. */
@@ -107,19 +110,21 @@ export function summaryLine(s: ModelSummary): string {
   const rounds = `${s.rounds} round${s.rounds === 1 ? "" : "s"}`;
   return `${s.model}: Graft ${s.graft.toFixed(1)} img/s, PyTorch ${s.pytorch.toFixed(1)} img/s, ` +
     `ratio ${s.ratio.toFixed(2)}, min ${s.minRatio.toFixed(2)}, max ${s.maxRatio.toFixed(2)} ` +
-    `over ${rounds}, peak RSS ${s.graftRss.toFixed(0)} / ${s.pytorchRss.toFixed(0)} MiB`;
+    `over ${rounds}, peak RSS ${s.graftRss.toFixed(0)} / ${s.pytorchRss.toFixed(0)} MiB` +
+    (s.engine !== undefined ? `; Graft's torch engine ${s.engine.toFixed(1)} img/s` : "");
 }
 
 function table(summaries: readonly ModelSummary[]): string {
   const rows = [
-    "| model | batch | Graft img/s | PyTorch img/s | ratio | min | max | Graft peak RSS | PyTorch peak RSS |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| model | batch | Graft img/s | PyTorch img/s | ratio | min | max | Graft peak RSS | PyTorch peak RSS | torch engine img/s |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const s of summaries) {
     rows.push(
       `| ${s.model} | ${s.batch} | ${s.graft.toFixed(1)} | ${s.pytorch.toFixed(1)} | ` +
         `${s.ratio.toFixed(2)} | ${s.minRatio.toFixed(2)} | ${s.maxRatio.toFixed(2)} | ` +
-        `${s.graftRss.toFixed(0)} MiB | ${s.pytorchRss.toFixed(0)} MiB |`,
+        `${s.graftRss.toFixed(0)} MiB | ${s.pytorchRss.toFixed(0)} MiB | ` +
+        `${s.engine !== undefined ? s.engine.toFixed(1) : "-"} |`,
     );
   }
   return rows.join("\n");
@@ -165,6 +170,7 @@ export async function runCpuBench(args: string[]): Promise<void> {
       backend: { type: "string", default: "native" },
       python: { type: "string", default: "/usr/bin/python3" },
       write: { type: "boolean", default: false },
+      "skip-engine": { type: "boolean", default: false },
     },
   });
   const models = (values.only ?? BENCH_MODELS) as BenchModel[];
@@ -218,6 +224,24 @@ export async function runCpuBench(args: string[]): Promise<void> {
         values.threads,
       ]),
   };
+  // Graft's PyTorch engine: the module it builds from the same spec (engines/torch).
+  const engineRuns = new Map<BenchModel, number[]>(models.map((m) => [m, []]));
+  const engine = async (model: BenchModel, steps: string, warmup: string) => {
+    const file = await Deno.makeTempFile({ prefix: "graft-bench-module-", suffix: ".json" });
+    try {
+      await Deno.writeTextFile(file, JSON.stringify(describeTorch(benchSpec(model))));
+      return await runJson(values.python, [
+        new URL("torch_engine_bench.py", here).pathname,
+        file,
+        batch,
+        steps,
+        warmup,
+        values.threads,
+      ]);
+    } finally {
+      await Deno.remove(file);
+    }
+  };
   const runs = new Map<BenchModel, [BenchRun, BenchRun][]>(models.map((m) => [m, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const model of models) {
@@ -229,15 +253,21 @@ export async function runCpuBench(args: string[]): Promise<void> {
       const b = await sides[first === "graft" ? "pytorch" : "graft"](model, steps, String(warmup));
       const pair: [BenchRun, BenchRun] = first === "graft" ? [a, b] : [b, a];
       runs.get(model)!.push(pair);
+      const e = values["skip-engine"] ? undefined : await engine(model, steps, String(warmup));
+      if (e) engineRuns.get(model)!.push(e.images_per_s);
       console.log(
         `  round ${round}/${rounds} ${model}: Graft ${pair[0].images_per_s.toFixed(1)}, ` +
           `PyTorch ${pair[1].images_per_s.toFixed(1)} img/s, ratio ${
             (pair[0].images_per_s / pair[1].images_per_s).toFixed(2)
-          }`,
+          }${e ? `; torch engine ${e.images_per_s.toFixed(1)}` : ""}`,
       );
     }
   }
-  const summaries = models.map((m) => summarise(runs.get(m)!));
+  const summaries = models.map((m) => {
+    const s = summarise(runs.get(m)!);
+    const e = engineRuns.get(m)!;
+    return e.length ? { ...s, engine: median(e) } : s;
+  });
   console.log("");
   for (const s of summaries) console.log(summaryLine(s));
   const [g, p] = runs.get(models[0]!)![0]!;

@@ -37,6 +37,9 @@ if [ ! -s "$slice/test_batch.bin" ] || [ "$(stat -c %s "$slice/test_batch.bin")"
 fi
 
 cp bench/gpu/run.sh bench/gpu/torch_bench.py bench/gpu/compare.py "$out/"
+# Graft's PyTorch engine: its module builder, the bench step, and the models' descriptions.
+cp engines/torch/python/model.py bench/cpu/torch_engine_bench.py "$out/"
+deno run --allow-write="$out" bench/gpu/engine_modules.ts "$out"
 "$bin" --version | head -1 >"$out/VERSION"
 
 bytes=$(du -sb "$out" | cut -f1)

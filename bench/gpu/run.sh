@@ -103,6 +103,16 @@ else
   echo "No python with torch found: PyTorch side skipped"
 fi
 
+# 5b. Graft's PyTorch engine on CUDA: the module it builds from the same specs.
+if [ -n "$py" ] && [ -f "$here/torch_engine_bench.py" ]; then
+  dev=$("$py" -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")')
+  for model in cifar_vgg16 seed; do
+    echo "== Graft's torch engine ($dev): $model"
+    timeout "$TORCH_LIMIT" "$py" "$here/torch_engine_bench.py" "$here/engine_$model.json" \
+      "$BATCH" "$TORCH_STEPS" "$WARMUP" 0 "$dev" | tee -a "$work/engine.jsonl"
+  done
+fi
+
 # 6. Side by side.
 echo "== Images/s at batch $BATCH (Graft: tfjs WebGPU through Deno; PyTorch: float32, TF32 off)"
 if [ -n "$py" ]; then "$py" "$here/compare.py" "$work/graft.jsonl" "$work/torch.jsonl"; fi

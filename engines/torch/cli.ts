@@ -32,7 +32,7 @@ export const ENGINE_HELP =
   --nproc-per-node N   torchrun: processes on this machine (default 1)
   --nnodes N           torchrun: machines (default 1)
   --node-rank N        torchrun: this machine's rank
-  --rdzv-endpoint H:P  torchrun: rendezvous host:port (default: standalone on this machine)
+  --rdzv-endpoint H:P  torchrun: rendezvous host:port (default: a free port here)
   --rdzv-id ID         torchrun: rendezvous id shared by the machines (default: the run name)
   --max-restarts N     torchrun: restart the group this often after a worker fails; training
                        continues from the last checkpoint (default 0)

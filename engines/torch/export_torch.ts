@@ -238,12 +238,14 @@ newer, nothing else.
 
 \`\`\`sh
 python3 graft_torch/train.py job.json > events.jsonl                 # one process (CUDA if any)
-torchrun --standalone --nproc_per_node 2 graft_torch/train.py job.json  # data-parallel here
+torchrun --nnodes 1 --nproc_per_node 2 --rdzv_backend c10d --rdzv_endpoint 127.0.0.1:0 \\
+  --redirects 2 --tee 2 graft_torch/train.py job.json                 # data-parallel here
 sbatch launch/slurm.sbatch                                            # Slurm
 kubectl apply -f launch/pytorchjob.yaml                               # Kubernetes (Kubeflow)
 \`\`\`
 
-Events (one JSON object per line) go to standard output; checkpoints (\`checkpoints/last.safetensors\`,
+(\`--redirects 2 --tee 2\`: PyTorch 1.13's torchrun cannot parse its default \`--redirects 0\` on
+Python 3.11.) Events (one JSON object per line) go to standard output; checkpoints (\`checkpoints/last.safetensors\`,
 \`best.safetensors\`, Graft's format: \`loadWeights()\` reads them) and \`final.safetensors\` to this
 folder. Set \`"resume": "checkpoints/last.safetensors"\` in job.json to continue a stopped run. In
 Python: \`model = GraftModule(json.load(open("job.json"))["module"])\` (from \`graft_torch/model.py\`)

@@ -45,7 +45,7 @@ export type TorchLauncher =
     readonly nnodes?: number;
     /** This machine's rank (`--node_rank`). */
     readonly nodeRank?: number;
-    /** `host:port` of the c10d rendezvous (`--rdzv_endpoint`); default: standalone on 127.0.0.1. */
+    /** `host:port` of the c10d rendezvous (`--rdzv_endpoint`); default: a free port on 127.0.0.1. */
     readonly rdzvEndpoint?: string;
     /** Rendezvous id shared by the machines of one run (`--rdzv_id`). */
     readonly rdzvId?: string;
@@ -136,7 +136,14 @@ export function torchrunArgs(
   const args = [`--nproc_per_node=${launcher.nprocPerNode}`];
   const nnodes = launcher.nnodes ?? 1;
   if (nnodes === 1 && launcher.rdzvEndpoint === undefined) {
-    args.push("--standalone");
+    // One machine: a rendezvous on a free port (PyTorch 1.13's --standalone always takes 29400,
+    // so two runs on one machine collide).
+    args.push(
+      "--nnodes=1",
+      "--rdzv_backend=c10d",
+      "--rdzv_endpoint=127.0.0.1:0",
+      `--rdzv_id=${launcher.rdzvId ?? "graft"}`,
+    );
   } else {
     args.push(
       `--nnodes=${nnodes}`,
