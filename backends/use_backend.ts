@@ -4,6 +4,8 @@ import type { BackendInfo, BackendName, Registration } from "./types.ts";
 import { registerNative } from "./native/mod.ts";
 import { registerWebGpu } from "./webgpu/mod.ts";
 import { registerTensorflow } from "./tensorflow/mod.ts";
+import { GraftError } from "../errors/graft_error.ts";
+import { problemOf } from "../errors/problem.ts";
 import { useFastConvFilterGrad } from "../tfjs_kernels/mod.ts";
 import { backendChoice } from "./_choice.ts";
 
@@ -110,7 +112,12 @@ export async function useBackend(
     case "webgpu":
     case "tensorflow": {
       const reg = await REGISTRARS[name]();
-      if (!reg.ok) throw new Error(`Backend ${name} is not available: ${reg.reason}`);
+      // The user asked for this backend and this machine lacks it: their input, so exit code 2.
+      if (!reg.ok) {
+        throw new GraftError(`Backend ${name} is not available: ${reg.reason}`, [
+          problemOf("useBackend", name, reg.reason),
+        ]);
+      }
       info = await activate(name, name, reg);
       break;
     }

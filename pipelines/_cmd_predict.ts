@@ -57,7 +57,10 @@ export async function predictCommand(args: string[], io: CommandIo): Promise<num
   const pixels = new Uint8Array(images.length * 3072);
   images.forEach((img, i) => pixels.set(toPlanar(img, 32, 32), i * 3072));
   const split = new CifarSplit("predict", { labels: new Uint8Array(images.length), pixels });
-  const probs = predict(run.model, cifarDataset(split, resize !== undefined ? { resize } : {}));
+  const probs = await predict(
+    run.model,
+    cifarDataset(split, resize !== undefined ? { resize } : {}),
+  );
   run.model.dispose();
   const classes = CIFAR10_CLASSES;
   const results = images.map((img, i) => {

@@ -1,6 +1,7 @@
 // The CLI's subcommands besides training, each in its own file, and how their errors print.
 import { GraftError } from "../errors/mod.ts";
 import type { CommandIo } from "./_cli_error.ts";
+import { flagErrorMessage } from "./_flag_error.ts";
 import { evaluateCommand } from "./_cmd_evaluate.ts";
 import { exportCommand } from "./_cmd_export.ts";
 import { predictCommand } from "./_cmd_predict.ts";
@@ -23,9 +24,8 @@ export async function runCommand(name: string, args: string[], io: CommandIo): P
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
-      io.stderr(
-        `Invalid arguments: ${(e as Error).message}\nRun ${name} --help for the options.\n`,
-      );
+      const message = flagErrorMessage(e as Error);
+      io.stderr(`Invalid arguments: ${message}: run ${name} --help for the options\n`);
       return 2;
     }
     if (e instanceof GraftError) {

@@ -10,7 +10,7 @@
 //                  OpenBLAS's OPENBLAS_CORETYPE)
 //   --allow-net    only the hosts of the CIFAR-10 archive and of the pretrained weights
 //   --allow-ffi    only for the native backend (`deno task cifar10:cpu` runs without it)
-import { isAbsolute, join, relative } from "node:path";
+import { isAbsolute, join, normalize, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultCacheDir } from "../data/mod.ts";
 
@@ -158,9 +158,11 @@ export function permissionAdvice(needs: Needs, args: readonly string[]): string 
   const rest = args.map(quote).join(" ");
   const run = ["deno run", ...permissionFlags(needs), quote(entryPoint()), rest]
     .filter(Boolean).join(" ");
-  const task = needs.write.every((w) => w === "runs" || w.startsWith("runs/")) &&
+  // Normalised: "runs/../x" is outside what the task may write, "./runs/x" inside.
+  const task =
+    needs.write.map((w) => normalize(w)).every((w) => w === "runs" || w.startsWith("runs/")) &&
       needs.net.every((h) => NET_HOSTS.includes(h))
-    ? `deno task cifar10${needs.ffi === "no" ? ":cpu" : ""}${rest ? ` ${rest}` : ""}\n  or: `
-    : "";
+      ? `deno task cifar10${needs.ffi === "no" ? ":cpu" : ""}${rest ? ` ${rest}` : ""}\n  or: `
+      : "";
   return `Missing Deno permissions: ${missing.join("; ")}: run\n  ${task}${run}\n`;
 }

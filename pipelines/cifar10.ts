@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { flagErrorMessage } from "./_flag_error.ts";
 import { join } from "node:path";
 import { BACKEND_NAMES } from "../backends/mod.ts";
 import { ConfigError, parseConfig, specFrom } from "./_config.ts";
@@ -116,7 +117,8 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
   try {
     flags = parseFlags(args).values;
   } catch (e) {
-    io.stderr(`Invalid arguments: ${(e as Error).message}: run with --help for the options\n`);
+    const message = flagErrorMessage(e as Error);
+    io.stderr(`Invalid arguments: ${message}: run with --help for the options\n`);
     return 2;
   }
   if (flags.help) {

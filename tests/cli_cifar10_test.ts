@@ -30,6 +30,22 @@ Deno.test("--help lists every option", async () => {
   ) assert.ok(out.includes(flag), `${flag} missing from --help`);
 });
 
+Deno.test("a flag error is one line, even node's several-line ones", async () => {
+  for (const args of [["--lr", "-1"], ["--bogus"], ["--epochs"]]) {
+    const { code, err } = await cli(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(err, /^Invalid arguments: [^\n]*[^.]: run with --help for the options\n$/);
+  }
+  const { err } = await cli(["--lr", "-1"]);
+  assert.match(err, /ambiguous; .*'--lr=-XYZ': run with/);
+  const exported = await cli(["export", "--bogus"]);
+  assert.equal(exported.code, 2);
+  assert.match(
+    exported.err,
+    /^Invalid arguments: [^\n]*'--bogus'[^\n]*: run export --help for the options\n$/,
+  );
+});
+
 Deno.test("the default config is the seed recipe", async () => {
   const file = new URL("../pipelines/cifar10.yaml", import.meta.url);
   const { config, locator } = parseConfig(await Deno.readTextFile(file), "cifar10.yaml");

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { NATIVE_INSTALL, nativeAdvice } from "../pipelines/_native_advice.ts";
+import { cliProcess, TINY, writeConfig } from "./_cli.ts";
+import { cifarMembers, writeArchive } from "./_data_fixtures.ts";
 
 // What registration gives on a machine without the libraries.
 const absent = () => ({ ok: false, reason: "No native BLAS or oneDNN library found" }) as const;
@@ -27,4 +29,25 @@ Deno.test("a backend chosen on purpose gets no advice", () => {
 Deno.test("with the native libraries there is nothing to say", () => {
   const present = () => ({ ok: true, tfBackend: "graft-native", detail: "oneDNN" }) as const;
   assert.equal(nativeAdvice("auto", present), undefined);
+});
+
+Deno.test("--backend native without its libraries is one line and exit code 2, before any run folder", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "graft-no-native-" });
+  try {
+    const r = await cliProcess([
+      "--config",
+      await writeConfig(TINY),
+      "--backend",
+      "native",
+      "--data",
+      await writeArchive(cifarMembers(4, 4)),
+      "--out",
+      `${cwd}/run`,
+    ], { GRAFT_DNNL: `${cwd}/no_dnnl.so`, GRAFT_BLAS: `${cwd}/no_blas.so`, NO_COLOR: "1" });
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^Backend native is not available: .*no_dnnl\.so[^\n]*\n$/);
+    assert.equal(await Deno.stat(`${cwd}/run`).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
 });

@@ -62,6 +62,20 @@ Deno.test("deno run pipelines/cifar10.ts without permissions stops at once, prin
   assert.equal(lines.length, 3);
 });
 
+Deno.test("an --out that leaves runs/ through .. is not offered the task, which could not write it", async () => {
+  const r = await deno([
+    "run",
+    "--no-prompt",
+    "pipelines/cifar10.ts",
+    "--out",
+    "runs/../elsewhere",
+  ]);
+  assert.equal(r.code, 2, r.stderr);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 2, r.stderr);
+  assert.match(lines[1]!, /^ {2}deno run .*--allow-write=runs,[^ ]*runs\/\.\.\/elsewhere /);
+});
+
 Deno.test("a --backend cpu run works without FFI, net or sys", async () => {
   const home = await Deno.makeTempDir({ prefix: "graft-home-" });
   const cwd = await Deno.makeTempDir({ prefix: "graft-cwd-" });
@@ -124,6 +138,7 @@ Deno.test("the CLI runs from a remote URL, its built-in configs read without fil
   });
   const host = `127.0.0.1:${server.addr.port}`;
   const cwd = await Deno.makeTempDir({ prefix: "graft-remote-" });
+  const lock = await Deno.readTextFile(join(ROOT, "deno.lock"));
   try {
     for (const config of [[], ["--config", "pipelines/cifar10_small.yaml"]]) {
       const r = await deno([
@@ -131,6 +146,7 @@ Deno.test("the CLI runs from a remote URL, its built-in configs read without fil
         `--config=${join(ROOT, "deno.json")}`,
         "--no-lock",
         "--no-prompt",
+        "--no-lock", // the served files' hashes, keyed by a random port, stay out of deno.lock
         `--allow-import=${host}`,
         "--allow-env",
         "--allow-read",
@@ -148,6 +164,7 @@ Deno.test("the CLI runs from a remote URL, its built-in configs read without fil
       assert.match(errors[0]!, /--epochs: expected an integer >= 1, got "0"$/);
       assert.equal(r.code, 2);
     }
+    assert.equal(await Deno.readTextFile(join(ROOT, "deno.lock")), lock, "deno.lock changed");
   } finally {
     await server.shutdown();
     await Deno.remove(cwd, { recursive: true });

@@ -4,21 +4,11 @@
 // fails this test.
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { main } from "../pipelines/cifar10.ts";
+import { cli } from "./_cli.ts";
 import { cifarMembers, writeArchive } from "./_data_fixtures.ts";
 import { missing } from "./_requires.ts";
 import { readCheckpoint } from "../weights/mod.ts";
 import type { TrainState } from "../train/mod.ts";
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const code = await main(args, {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    tty: false,
-  });
-  return { code, out, err };
-}
 
 const TINY = `name: tiny_gpu
 model:

@@ -14,6 +14,7 @@ import {
   earlyStopping,
   evaluate,
   type OptimizerConfig,
+  predict,
   TrainError,
   type TrainResult,
 } from "../train/mod.ts";
@@ -98,6 +99,9 @@ await gpuTest(
         await loadWeights(model, ckpt.spec, ckpt.weights);
         const again = await evaluate(model, quadrants(16, 2));
         assert.deepEqual(again.confusion, first.evaluation!.confusion);
+        const probs = await predict(model, quadrants(4, 2));
+        assert.equal(probs.length, 4);
+        for (const p of probs) assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-5);
         const exported = await exportTfjs(model, `${dir}/web`);
         assert.ok((await Deno.stat(exported.modelJson)).size > 0);
       });

@@ -21,7 +21,7 @@ if (base >= 0 && positional) args.splice(base, 1);
 
 // deno test's report, passed through as it comes: "running N tests from ./tests/x_test.ts"
 // names the module whose "name ... ignored" lines follow.
-const ANSI = /\x1b\[[0-9;]*m/g;
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
 const ignored = new Map<string, number>();
 let module = "";
 function scan(line: string): void {

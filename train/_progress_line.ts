@@ -23,6 +23,11 @@ export interface ProgressState {
 }
 
 /** `m:ss`, or `h:mm:ss` from an hour. */
+/** Images/s as a whole number, or two significant digits below 10 (a slow backend: "0.28"). */
+export function formatRate(imagesPerSecond: number): string {
+  return imagesPerSecond >= 10 ? `${Math.round(imagesPerSecond)}` : imagesPerSecond.toPrecision(2);
+}
+
 export function clock(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return "-:--";
   const s = Math.round(ms / 1000);
@@ -53,7 +58,7 @@ export function progressLine(
     parts.push({ text: `acc ${(state.accuracy * 100).toFixed(1)}%`, rank: 2 });
   }
   if (state.imagesPerSecond !== undefined) {
-    parts.push({ text: `${Math.round(state.imagesPerSecond)} img/s`, rank: 1 });
+    parts.push({ text: `${formatRate(state.imagesPerSecond)} img/s`, rank: 1 });
   }
   parts.push(
     { text: `${clock(state.elapsedMs)}<${clock(state.etaMs)}`, rank: 4 },

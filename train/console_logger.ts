@@ -1,6 +1,6 @@
 // @ts-types="@types/cli-progress"
 import cliProgress from "cli-progress";
-import { progressLine, type ProgressState } from "./_progress_line.ts";
+import { formatRate, progressLine, type ProgressState } from "./_progress_line.ts";
 import type { Callback } from "./events.ts";
 
 /**
@@ -198,7 +198,7 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): Callback {
         `epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)} acc ${
           (e.accuracy * 100).toFixed(2)
         }%` +
-          `${val} | lr ${fmtLr(e.lr)} | ${Math.round(e.imagesPerSecond)} img/s | ${
+          `${val} | lr ${fmtLr(e.lr)} | ${formatRate(e.imagesPerSecond)} img/s | ${
             (e.elapsedMs / 1000).toFixed(1)
           } s\n`,
       );

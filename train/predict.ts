@@ -1,11 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type Dataset, epochOrder } from "../data/mod.ts";
-import { ensureBackendSync } from "../backends/mod.ts";
+import { ensureBackend } from "../backends/mod.ts";
 
 /**
  * Class probabilities (softmax of the logits) of every image of a dataset, in inference mode:
- * one row of `dataset.classes` numbers per image, in dataset order. Leaves no tensors behind.
+ * one row of `dataset.classes` numbers per image, in dataset order. Results are read back
+ * asynchronously (so it runs on WebGPU too); leaves no tensors behind.
  *
  * @example
  * ```ts
@@ -15,16 +16,16 @@ import { ensureBackendSync } from "../backends/mod.ts";
  * import { predict } from "@graft/graft/train";
  * const spec = sequential("tiny", [2, 2, 1], { head: [flatten(), dense(3)] });
  * const images = arrayDataset(new Float32Array(8), new Int32Array(2), [2, 2, 1], 3);
- * const probs = predict(build(spec, { seed: 1 }), images);
+ * const probs = await predict(build(spec, { seed: 1 }), images);
  * console.log(probs.length, probs[0]!.length); // 2 3
  * ```
  */
-export function predict(
+export async function predict(
   model: tfl.LayersModel,
   dataset: Dataset,
   options: { readonly batchSize?: number } = {},
-): Float32Array[] {
-  ensureBackendSync(); // the fastest backend, unless the user chose one
+): Promise<Float32Array[]> {
+  await ensureBackend(); // the fastest backend, unless the user chose one
   const batchSize = options.batchSize ?? 256;
   const order = epochOrder(dataset.size);
   const out: Float32Array[] = [];
@@ -34,8 +35,12 @@ export function predict(
       const x = tf.tensor4d(b.x, [b.size, ...dataset.shape]);
       return tf.softmax(model.apply(x, { training: false }) as tf.Tensor2D);
     });
-    const data = probs.dataSync() as Float32Array;
-    probs.dispose();
+    let data: Float32Array;
+    try {
+      data = await probs.data<"float32">();
+    } finally {
+      probs.dispose();
+    }
     const k = dataset.classes;
     for (let i = 0; i < b.size; i++) out.push(data.slice(i * k, (i + 1) * k));
   }

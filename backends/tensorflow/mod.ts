@@ -44,6 +44,11 @@ export async function registerTensorflow(
       await import(specifier);
     } catch (e) {
       failures.push(`${specifier}: ${String((e as Error).message ?? e).split("\n")[0]}`);
+      // A package that failed half-way may have registered its kernels: drop them, so that the
+      // next one registers its own without a warning per kernel ("already registered").
+      for (const k of tf.getKernelsForBackend("tensorflow")) {
+        tf.unregisterKernel(k.kernelName, "tensorflow");
+      }
       continue;
     }
     if (tf.findBackendFactory("tensorflow") === null) {

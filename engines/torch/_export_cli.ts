@@ -1,6 +1,7 @@
 // `deno task cifar10 export RUN_DIR --format torch --out DIR`: the PyTorch export.
 import { parseArgs } from "node:util";
 import { GraftError } from "../../errors/mod.ts";
+import { flagErrorMessage } from "../../pipelines/_flag_error.ts";
 import { EngineError } from "./errors.ts";
 import { exportTorch } from "./export_torch.ts";
 
@@ -29,7 +30,8 @@ export async function exportCommand(
   } catch (e) {
     if (e instanceof GraftError) return io.stderr(`${e.message}\n`), e.exitCode;
     if (e instanceof TypeError && "code" in e) { // node:util parseArgs
-      return io.stderr(`Invalid arguments: ${e.message}: run export --help for the options\n`), 2;
+      const message = flagErrorMessage(e);
+      return io.stderr(`Invalid arguments: ${message}: run export --help for the options\n`), 2;
     }
     throw e;
   }

@@ -14,26 +14,48 @@ import { EngineError } from "./errors.ts";
 /** Training data for the engine: a CIFAR split (augmented there when asked) or any dataset. */
 export type TorchData = CifarSplit | Dataset;
 
-/** Settings of a job, as {@linkcode trainTorch} takes them. */
+/**
+ * The training settings of a torch-engine job (those of `train()`, plus the engine's own).
+ *
+ * @example
+ * ```ts
+ * import type { JobSettings } from "@graft/graft/engines/torch";
+ * const s: JobSettings = { epochs: 2, batchSize: 64, device: "cpu" };
+ * ```
+ */
 export interface JobSettings {
+  /** The last epoch to train. */
   readonly epochs: number;
+  /** Images per update (the global batch under torchrun). Default 64. */
   readonly batchSize?: number;
+  /** Default: SGD, lr 0.001, momentum 0.9. */
   readonly optimizer?: OptimizerConfig;
+  /** Default: constant. */
   readonly schedule?: Schedule;
+  /** Label smoothing of the cross-entropy. Default 0. */
   readonly labelSmoothing?: number;
+  /** Seed of shuffling and augmentation. Default 0. */
   readonly seed?: number;
+  /** Augment CIFAR splits (crop and flip). Default true. */
   readonly augment?: boolean;
+  /** Images per forward pass when evaluating. Default 256. */
   readonly evaluateBatchSize?: number;
+  /** Early stopping done by the engine itself (exported folders; Deno runs callbacks). */
   readonly earlyStopping?: {
     readonly monitor?: Monitor;
     readonly patience?: number;
     readonly minDelta?: number;
     readonly restoreBestWeights?: boolean;
   };
+  /** Checkpoints written by the engine itself (exported folders). */
   readonly checkpoints?: { readonly dir: string; readonly monitor?: Monitor };
+  /** SyncBatchNorm under torchrun (CUDA only on PyTorch 1.13). Default false. */
   readonly syncBatchNorm?: boolean;
+  /** Default auto: CUDA when available, else CPU. */
   readonly device?: "auto" | "cpu" | "cuda";
+  /** PyTorch's CPU threads. Default: PyTorch's own. */
   readonly threads?: number;
+  /** Limit of the rendezvous and collectives, in seconds. Default 1800. */
   readonly timeoutSeconds?: number;
 }
 

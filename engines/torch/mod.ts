@@ -17,8 +17,9 @@
 export * from "./describe.ts";
 export * from "./errors.ts";
 export * from "./train_torch.ts";
-export type { TorchData } from "./_job.ts";
+export type { JobSettings, TorchData } from "./_job.ts";
 export {
+  type Json,
   TORCH_OPS,
   type TorchModuleSpec,
   type TorchOp,
