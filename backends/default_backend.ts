@@ -7,7 +7,7 @@
  */
 import type { BackendInfo } from "./types.ts";
 import { registerNativeSync } from "./native/mod.ts";
-import { registerWebGpu } from "./webgpu/mod.ts";
+import { noGpuDevice, registerWebGpu } from "./webgpu/mod.ts";
 import { activateSync, quietCpuBanner, useBackend } from "./use_backend.ts";
 import { backendChoice } from "./_choice.ts";
 
@@ -69,8 +69,9 @@ export async function ensureBackend(): Promise<void> {
   }
   if (backendChoice.by === "graft-sync") {
     // build() already chose among native and cpu; only a hardware GPU would change that.
-    const gpu = await registerWebGpu();
     backendChoice.by = "graft";
+    if (noGpuDevice()) return;
+    const gpu = await registerWebGpu();
     if (!gpu.ok || gpu.detail.includes("fallback")) return;
   }
   const info = await useBackend("auto", { quiet: true });

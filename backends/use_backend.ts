@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { BackendInfo, BackendName, Registration } from "./types.ts";
 import { registerNative } from "./native/mod.ts";
-import { registerWebGpu } from "./webgpu/mod.ts";
+import { noGpuDevice, registerWebGpu } from "./webgpu/mod.ts";
 import { registerTensorflow } from "./tensorflow/mod.ts";
 import { GraftError } from "../errors/graft_error.ts";
 import { problemOf } from "../errors/problem.ts";
@@ -123,12 +123,16 @@ export async function useBackend(
     }
     case "auto": {
       const skipped: string[] = [];
-      const gpu = await registerWebGpu();
-      if (gpu.ok && !gpu.detail.includes("fallback")) {
-        info = await activate(name, "webgpu", gpu);
-        break;
+      if (noGpuDevice()) {
+        skipped.push("webgpu: no GPU device on this machine");
+      } else {
+        const gpu = await registerWebGpu();
+        if (gpu.ok && !gpu.detail.includes("fallback")) {
+          info = await activate(name, "webgpu", gpu);
+          break;
+        }
+        skipped.push(`webgpu: ${gpu.ok ? "software adapter only" : gpu.reason}`);
       }
-      skipped.push(`webgpu: ${gpu.ok ? "software adapter only" : gpu.reason}`);
       const native = await registerNative();
       if (native.ok) {
         info = await activate(name, "native", native);

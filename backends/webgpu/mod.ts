@@ -6,4 +6,5 @@
  * @module
  */
 export { registerWebGpu } from "./_register.ts";
+export { noGpuDevice } from "./_hardware.ts";
 export { prefetchToDevice, type TensorTree, uploadNow } from "./prefetch.ts";
