@@ -1,6 +1,7 @@
 // One epoch of the training loop: batches prepared and uploaded one step ahead, one trainStep()
 // each, and the steps' loss and hits read back together every few steps (onBatchEnd events are
 // sent then, in order), the first non-finite loss named by its own step.
+import { eventTurn } from "./_event_turn.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { BatchArrays, Dataset, Rng } from "../data/mod.ts";
@@ -125,6 +126,7 @@ export async function runEpoch(r: EpochRun): Promise<EpochTotals> {
       pending.push({ batch, step, size: b.y.shape[0]!, lr });
       const last = batch === stepsPerEpoch;
       if (readback.push([out.loss, out.hits]) || last) await flush();
+      await eventTurn();
       if (r.stopping()) {
         if (readback.pending) await flush();
         break;

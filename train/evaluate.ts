@@ -1,3 +1,4 @@
+import { eventTurn } from "./_event_turn.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { type Dataset, epochOrder } from "../data/mod.ts";
@@ -166,6 +167,7 @@ export async function evaluate(
       tf.dispose([b.x, b.y]);
       pending.push({ labels: batchLabels, start, pred, stats, conf });
       if (pending.length >= READ_EVERY) await read();
+      await eventTurn();
     }
     await read();
   } finally {
