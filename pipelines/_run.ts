@@ -221,13 +221,11 @@ export async function runPipeline(
   const removeHandlers = folder.onInterrupt(() => ({ epoch, epochs: config.train.epochs }));
   try {
     await writeProvenance(provenance);
-    let history: Awaited<ReturnType<typeof restoreRunFolder>>["history"] = [];
     let checkpoint: string | undefined;
     if (mode.resume) {
       const orphans = await folder.removeOrphans();
       if (orphans.length) io.stderr(`Removed ${orphans.join(", ")} (left by a killed run)\n`);
       const state = await restoreRunFolder(out);
-      history = state.history;
       checkpoint = state.checkpoint;
       epoch = state.epoch;
       if (!checkpoint) io.stderr(`${out} holds no finished epoch: starting at epoch 1\n`);
@@ -242,7 +240,7 @@ export async function runPipeline(
     await status("running", epoch);
     const validation = held.validation.size > 0;
     const callbacks: Callback[] = [
-      epochCommit(folder, history, {
+      epochCommit(folder, {
         validation,
         onLine: (line) => io.json && io.stdout(line + "\n"),
         status: (e) => {
