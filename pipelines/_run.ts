@@ -34,6 +34,7 @@ import { checkResume, restoreRunFolder, scheduleContinuation } from "./_resume.t
 import { checkNewRunFolder, readStatus, RunFolder, writeAtomic } from "./_run_folder.ts";
 import { liveReport, writeMistakes, writeRunReport } from "../report/mod.ts";
 import { collectProvenance, endProvenance, type Provenance } from "./_provenance.ts";
+import { nativeAdvice } from "./_native_advice.ts";
 
 /** Where a run's output goes. */
 export interface RunIo {
@@ -176,6 +177,8 @@ export async function runPipeline(
   } else {
     await checkNewRunFolder(out, mode.overwrite);
   }
+  // Only a run that got this far chooses a backend: only it hears how to get the fast one.
+  io.stderr(nativeAdvice(config.backend) ?? "");
   const backend = await useBackend(config.backend as BackendName, { quiet: false });
   const data = await fetchInputs(config, spec);
   const held = holdOut(data.train, config.data.validation, config.train.seed);
