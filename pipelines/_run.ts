@@ -258,7 +258,10 @@ export async function runPipeline(
     }
     const es = config.train.earlyStopping;
     // Before the commit: the checkpoint it writes holds early stopping's state of this epoch.
-    if (es) callbacks.splice(callbacks.length - 1, 0, earlyStopping(es));
+    if (es) {
+      const at = callbacks.findIndex((c) => c.stateKey === "checkpointing");
+      callbacks.splice(at, 0, earlyStopping(es));
+    }
     const t = config.train;
     const result = await trainer(model, spec, {
       train: dataset(trainSplit, config.data.augment),

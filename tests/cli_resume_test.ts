@@ -83,6 +83,37 @@ Deno.test("a kill at each point of an epoch's commit, then --resume: same weight
   }
 });
 
+Deno.test("each checkpoint holds early stopping's and the best checkpoint's state of its own epoch", async () => {
+  const data = await writeArchive(cifarMembers(8, 6));
+  const file = await writeConfig(
+    TINY.replace("train:\n", "train:\n  earlyStopping: { monitor: valLoss, patience: 5 }\n"),
+  );
+  const out = file.replace(/config\.yaml$/, "run");
+  const r = await cli(["--config", file, "--data", data, "--out", out, "--epochs", "2"]);
+  assert.equal(r.code, 0, r.err);
+  const lines = Deno.readTextFileSync(`${out}/metrics.jsonl`).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  const lowest = lines[1].valLoss < lines[0].valLoss ? 2 : 1;
+  const highest = lines[1].valAccuracy > lines[0].valAccuracy ? 2 : 1;
+  const state = (await readCheckpoint(`${out}/checkpoints/last.safetensors`)).training!
+    .state as unknown as TrainState;
+  assert.equal(state.epoch, 2);
+  assert.deepEqual(state.callbacks, {
+    earlyStopping: {
+      monitor: "valLoss",
+      best: lines[lowest - 1].valLoss,
+      bestEpoch: lowest,
+      wait: 2 - lowest,
+    },
+    checkpointing: {
+      monitor: "valAccuracy",
+      best: lines[highest - 1].valAccuracy,
+      bestEpoch: highest,
+    },
+  });
+});
+
 Deno.test("resuming a finished run says so and changes nothing", async () => {
   const { dir, args } = await setup(1);
   const out = `${dir}done`;
