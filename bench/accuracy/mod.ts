@@ -6,6 +6,7 @@
 //
 //   deno task bench accuracy [EPOCHS]
 import { fileURLToPath } from "node:url";
+import { describeMachine } from "../cpu/_machine.ts";
 
 const ARCHIVE = "../shared/cifar10/cifar-10-binary.tar.gz";
 
@@ -30,6 +31,7 @@ async function run(cmd: string, args: string[]): Promise<Epoch[]> {
 /** Trains both sides for `epochs` epochs and returns the Markdown section. */
 export async function benchAccuracy(epochs = 4): Promise<string> {
   const started = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const machine = await describeMachine("/usr/bin/python3");
   const out = await Deno.makeTempDir({ prefix: "graft_accuracy_" });
   const graftStart = performance.now();
   const graft = await run("deno", [
@@ -85,6 +87,7 @@ export async function benchAccuracy(epochs = 4): Promise<string> {
     "## Time to accuracy on CIFAR-10 (issue 4)",
     "",
     `- Date: ${started} UTC; command: \`flock /tmp/graft-bench.lock deno task bench accuracy ${epochs}\``,
+    `- Machine: ${machine.line}`,
     "- Recipe: `pipelines/cifar10_small.yaml` (3×3 convs 32-32-64-64-128, dense 128, Adam lr",
     "  0.002 with one-cycle, batch 64, crop + flip), all 50,000 training images (`--validation",
     `  0\`), ${epochs} epochs, then the 10,000 test images once; Graft on the native backend,`,
