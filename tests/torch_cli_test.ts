@@ -70,6 +70,40 @@ Deno.test(
 
 Deno.test(
   torchTest(
+    "a torch run with --resize 48 trains, validates and tests on 48×48 images",
+    async () => {
+      const resized = await writeConfig(
+        TINY.replace("inputShape: [32, 32, 3]", "inputShape: [48, 48, 3]")
+          .replace("  validation: 10\n", "  validation: 16\n  resize: 48\n")
+          .replace("batchSize: 4", "batchSize: 16"),
+      );
+      const out = join(dir, "resized");
+      const r = await cli([
+        "--config",
+        resized,
+        "--data",
+        data,
+        "--out",
+        out,
+        "--epochs",
+        "1",
+        "--engine",
+        "torch",
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const spec = fromJSON(await Deno.readTextFile(join(out, "spec.json")));
+      assert.deepEqual(spec.inputShape, [48, 48, 3]);
+      const metrics = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
+      assert.equal(metrics.length, 1);
+      assert.ok(Number.isFinite(JSON.parse(metrics[0]!).valLoss), "validated on resized images");
+      const evaluation = JSON.parse(await Deno.readTextFile(join(out, "evaluation.json")));
+      assert.equal(evaluation.count, 8, "the test set, evaluated by Graft at 48×48");
+    },
+  ),
+);
+
+Deno.test(
+  torchTest(
     "--resume continues a torch run to the same weights as an uninterrupted one",
     async () => {
       const whole = join(dir, "whole");

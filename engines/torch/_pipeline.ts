@@ -6,7 +6,6 @@ import { collectWeights } from "../../weights/checkpoint.ts";
 import { readWeights } from "../../weights/read_weights.ts";
 import { applyWeights } from "../../weights/load_weights.ts";
 import { join } from "node:path";
-import { EngineError } from "./errors.ts";
 import { type TorchLauncher, trainTorch } from "./train_torch.ts";
 
 /**
@@ -19,12 +18,8 @@ import { type TorchLauncher, trainTorch } from "./train_torch.ts";
  */
 export function torchTrainer(launcher: TorchLauncher, log: (text: string) => void): Trainer {
   return async (model, spec, options, data) => {
-    const shape = options.train.shape.join("×");
-    if (shape !== "32×32×3") {
-      throw new EngineError("Cannot train with the torch engine", [
-        `data.resize: the torch engine trains on CIFAR-10's 32×32 images, the config asks ${shape}`,
-      ]);
-    }
+    // The engine gets the 32×32 records and resizes each batch as options.train does.
+    const [h, w] = options.train.shape;
     const work = join(data.out, "torch");
     const final = join(work, "final.safetensors");
     try {
@@ -32,6 +27,7 @@ export function torchTrainer(launcher: TorchLauncher, log: (text: string) => voi
         train: data.train,
         ...(data.validation ? { validation: data.validation } : {}),
         augment: data.augment,
+        ...(h !== 32 || w !== 32 ? { resize: [h, w] as const } : {}),
         epochs: options.epochs,
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),

@@ -128,10 +128,11 @@ class Engine:
                                  eps=o.get("epsilon", 1e-8),
                                  weight_decay=o.get("weightDecay", 0.01 if o["type"] == "adamw" else 0))
         d = job["data"]
-        norm = d.get("normalize")
-        self.train_data = Split(self.path(d["train"]), norm)
-        self.validation = Split(self.path(d["validation"]), norm) if d.get("validation") else None
-        self.test = Split(self.path(d["test"]), norm) if d.get("test") else None
+        norm, size = d.get("normalize"), d.get("resize")
+        self.train_data = Split(self.path(d["train"]), norm, size)
+        self.validation = Split(self.path(d["validation"]), norm, size) if d.get("validation") \
+            else None
+        self.test = Split(self.path(d["test"]), norm, size) if d.get("test") else None
         self.augment = bool(d.get("augment", False))
 
     # -- optimizer state in Graft's names ------------------------------------------------------
