@@ -13,11 +13,12 @@ import {
   sequential,
   type Spec,
 } from "../dsl/mod.ts";
-import { type OptimizerConfig, type Schedule, train } from "../train/mod.ts";
+import { type Callback, type OptimizerConfig, type Schedule, train } from "../train/mod.ts";
+import { readWeights } from "../weights/read_weights.ts";
 import { collectWeights } from "../weights/checkpoint.ts";
 import { trainTorch } from "../engines/torch/mod.ts";
 import { quadrants } from "./_train_fixtures.ts";
-import { torchTest } from "./_torch_fixtures.ts";
+import { relativeError, torchTest } from "./_torch_fixtures.ts";
 
 await useBackend("cpu", { quiet: true });
 
@@ -149,4 +150,63 @@ Deno.test(
     }
     assert.notEqual(graftLosses[4], graftLosses[0], "the losses move");
   }),
+);
+
+Deno.test(
+  torchTest(
+    "ctx.stop() in onBatchEnd ends training right after that batch in both engines",
+    async () => {
+      const spec = small(false);
+      const data = quadrants(40, 5);
+      const model = build(spec, { seed: 11 });
+      const initialWeights = await collectWeights(model, spec);
+      const settings = {
+        epochs: 2,
+        batchSize: 8,
+        seed: 4,
+        augment: false,
+        optimizer: { type: "sgd", lr: 0.05, momentum: 0.9 },
+      } as const;
+      const stopAt3 = (losses: number[]): Callback => ({
+        onBatchEnd(e, ctx) {
+          losses.push(e.loss);
+          if (e.batch === 3) ctx.stop("enough after batch 3");
+        },
+      });
+      const graftLosses: number[] = [];
+      const graft = await train(model, spec, {
+        ...settings,
+        train: data,
+        callbacks: [stopAt3(graftLosses)],
+      });
+      const work = await Deno.makeTempDir({ prefix: "graft_torch_stop_" });
+      const torchLosses: number[] = [];
+      const torch = await trainTorch(spec, {
+        ...settings,
+        train: data,
+        initialWeights,
+        workDir: work,
+        finalWeights: `${work}.safetensors`, // outside workDir, which trainTorch removes
+        device: "cpu",
+        callbacks: [stopAt3(torchLosses)],
+        log: () => {},
+      });
+      assert.deepEqual([graft.step, graft.epoch, graft.stopped], [3, 0, true]);
+      assert.deepEqual([torch.step, torch.epoch, torch.stopped], [3, 0, true]);
+      assert.equal(torch.reason, "enough after batch 3");
+      assert.equal(torch.losses.length, 3, "the engine trained no fourth batch");
+      assert.equal(torchLosses.length, 3);
+      for (let i = 0; i < 3; i++) {
+        const rel = Math.abs(torch.losses[i]! - graftLosses[i]!) / Math.abs(graftLosses[i]!);
+        assert.ok(rel <= 1e-3, `step ${i + 1}: torch ${torch.losses[i]}, Graft ${graftLosses[i]}`);
+      }
+      const final = `${work}.safetensors`;
+      const { weights } = await readWeights(final, spec);
+      await Deno.remove(final);
+      for (const [key, t] of await collectWeights(graft.model, spec)) {
+        const rel = relativeError(weights.get(key)!.data, t.data);
+        assert.ok(rel <= 1e-4, `${key}: relative error ${rel} after 3 steps`);
+      }
+    },
+  ),
 );

@@ -89,6 +89,10 @@ export interface Job {
   readonly timeoutSeconds: number;
   /** Wait for Deno's answer after each epoch and at the end (callbacks drive the run). */
   readonly handshake?: boolean;
+  /** With `handshake`, also wait for Deno's answer after each batch (onBatchEnd callbacks). */
+  readonly batchHandshake?: boolean;
+  /** This machine's `--node-rank` under torchrun: local rank 0 of node 0 reports. */
+  readonly nodeRank?: number | null;
 }
 
 const DEFAULT_OPTIMIZER: OptimizerConfig = { type: "sgd", lr: 0.001, momentum: 0.9 };
