@@ -411,7 +411,7 @@ async function run(
   const stderrDone = (async () => {
     for await (const line of lines(child.stderr)) {
       tail.push(line);
-      if (tail.length > 20) tail.shift();
+      if (tail.length > 60) tail.shift();
       log(line);
     }
   })();
@@ -492,13 +492,19 @@ async function run(
   }
   if (!status.success || !end) {
     const why = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
+    // A worker's own line (torchrun prefixes it) rather than torchrun's closing banner.
+    const last = tail.findLast((l) => /^\[default\d+\]:/.test(l)) ??
+      tail.findLast((l) => /\w/.test(l));
     throw new EngineError("The torch engine failed", [
       `${
         args.includes("torch.distributed.run") ? "torchrun" : "python3 train.py"
       } ended with ${why}`,
-      ...(tail.length ? [`last log line: ${tail[tail.length - 1]}`] : []),
+      ...(last !== undefined ? [`last log line: ${last}`] : []),
       lastCheckpoint
         ? `the last checkpoint is ${lastCheckpoint}: continue with --resume`
+        : options.launcher?.kind === "torchrun" && (options.launcher.nodeRank ?? 0) > 0
+        ? "node 0 keeps the checkpoints: continue with --resume there and this machine's command " +
+          "again"
         : "no checkpoint was written",
     ], 1);
   }

@@ -61,7 +61,7 @@ class Engine:
         self.reporter = self.rank == 0
         self.reporter_rank = 0
         self.attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
-        local = int(os.environ.get("LOCAL_RANK", "0"))
+        self.local = local = int(os.environ.get("LOCAL_RANK", "0"))
         want = job.get("device", "auto")
         cuda = torch.cuda.is_available() and want != "cpu"
         if want == "cuda" and not torch.cuda.is_available():
@@ -72,14 +72,15 @@ class Engine:
         if self.world > 1:
             timeout = datetime.timedelta(seconds=float(job.get("timeoutSeconds", 1800)))
             dist.init_process_group("nccl" if cuda else "gloo", timeout=timeout)
-            self.choose_reporter(local)
 
-    def choose_reporter(self, local):
+    def choose_reporter(self):
         """Local rank 0 of node 0 reports when the job names the machine's node rank (the run
         folder is on node 0); checks that every process was given the same job."""
         node = self.job.get("nodeRank")
-        mine = (node == 0 and local == 0) if node is not None else self.rank == 0
+        mine = (node == 0 and self.local == 0) if node is not None else self.rank == 0
         count, at = self.all_sum([1.0 if mine else 0.0, float(self.rank) if mine else 0.0])
+        # Without exactly one, every machine's local rank 0 reports the error.
+        self.reporter = mine if count == 1 else self.local == 0
         if count != 1:
             raise JobError("Cannot train", [
                 f"{int(count)} processes would report: give each machine its own --node-rank, 0 "
@@ -109,6 +110,8 @@ class Engine:
     def setup(self):
         job = self.job
         t = job["train"]
+        if self.world > 1:
+            self.choose_reporter()
         torch.manual_seed(t["seed"])
         self.model = GraftModule(job["module"]).to(self.device)
         if job.get("initialWeights"):
