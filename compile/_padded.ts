@@ -8,6 +8,7 @@
 // the convolution kernels (oneDNN on `native`) pad on the fly.
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { splitsBias } from "./_conv.ts";
 
 type Kwargs = Record<string, unknown>;
 type LayerShape = (number | null)[];
@@ -91,14 +92,19 @@ export class PaddedConv2D extends Conv2D {
   }
 
   /** Convolves with the padding done by the kernel. */
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
       const state = this as unknown as ConvState;
       const filter = state.kernel.read() as tf.Tensor4D;
       const pad = explicit(this.explicitPadding);
-      // Without a bias the plain op: fused ops go through a custom gradient scope.
+      // Without a bias the plain op: fused ops go through a custom gradient scope. Where no
+      // trainable weight lies upstream, the bias is added apart so the input's gradient is
+      // skipped (see splitsBias).
       if (!state.bias) return tf.conv2d(x, filter, state.strides, pad);
+      if (splitsBias(this, x, kwargs)) {
+        return tf.add(tf.conv2d(x, filter, state.strides, pad), state.bias.read());
+      }
       return tf.fused.conv2d({ x, filter, strides: state.strides, pad, bias: state.bias.read() });
     });
   }

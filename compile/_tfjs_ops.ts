@@ -3,6 +3,7 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 import type { Inputs, Op, OpConfig } from "../dsl/mod.ts";
 import { AdaptiveAvgPool2D, FreezableBatchNorm, ReseedingDropout } from "./_layers.ts";
+import { GraftConv2D } from "./_conv.ts";
 import { GraftDense } from "./_dense.ts";
 import { GlobalAvgPool2D } from "./_global_pool.ts";
 import { PaddedConv2D, PaddedMaxPool2D } from "./_padded.ts";
@@ -122,7 +123,7 @@ export const TFJS_OPS: TfjsTable = Object.freeze(
         return [
           p.pad
             ? new PaddedConv2D({ ...convArgs(c, name), explicitPadding: p.pad })
-            : tfl.layers.conv2d({ ...convArgs(c, name), padding: p.mode }),
+            : new GraftConv2D({ ...convArgs(c, name), padding: p.mode }),
         ];
       },
       // kaiming normal, fan_out

@@ -127,6 +127,27 @@ Deno.test("oneDNN axpby computes y = alpha * x + beta * y as a float32 loop does
   }
 });
 
+Deno.test("oneDNN axpby reuses one primitive while a schedule changes alpha every step", {
+  ignore: await missing("native"),
+}, () => {
+  const r = openNativeLibrary({});
+  assert.ok(r.ok && r.lib.dnnl, "oneDNN loads");
+  const axpby = new DnnlAxpby(r.lib.dnnl);
+  const n = 4099;
+  const x = Float32Array.from(randomValues(n, 6));
+  const y = new Float32Array(n);
+  let want = 0;
+  for (let step = 0; step < 40; step++) {
+    const lr = 0.01 * Math.cos(step / 13); // a cosine-like schedule: a new alpha every step
+    assert.equal(axpby.run(-lr, x, 1, y), true);
+    want = Math.fround(want - Math.fround(lr) * x[7]!);
+  }
+  assert.ok(Math.abs(y[7]! - want) <= 1e-6, `${y[7]} vs ${want}`);
+  assert.equal(axpby.made, 1, "one primitive for one (length, beta)");
+  axpby.run(1, x, 0.9, y);
+  assert.equal(axpby.made, 2, "a new beta is a new primitive");
+});
+
 Deno.test("long arrays go through the native axpby and end where the loops end", async () => {
   await tf.setBackend("cpu");
   const calls: number[] = [];

@@ -142,22 +142,23 @@ export class DnnlContext {
   }
 
   /**
-   * Attributes scaling each of the given arguments by a constant (`[DNNL.argSrc0, 0.9]`); free
-   * them with {@linkcode DnnlContext.releaseAttr} once the primitive descriptor exists.
+   * Attributes with one sum post-op: the primitive adds `scale` times what its destination held
+   * before (`dst = op(...) + scale * dst`). Free them with {@linkcode DnnlContext.releaseAttr}.
    */
-  scalesAttr(scales: readonly [arg: number, scale: number][]): Deno.PointerValue {
+  sumAttr(scale: number): Deno.PointerValue {
     this.check("dnnl_primitive_attr_create", this.#s.dnnl_primitive_attr_create(this.#out));
     const attr = this.#takeOut();
-    for (const [arg, scale] of scales) {
-      this.check(
-        "dnnl_primitive_attr_set_scales",
-        this.#s.dnnl_primitive_attr_set_scales(attr, arg, 1n, 0, new Float32Array([scale])),
-      );
-    }
+    this.check("dnnl_post_ops_create", this.#s.dnnl_post_ops_create(this.#out));
+    const ops = this.#takeOut();
+    this.check("dnnl_post_ops_append_sum", this.#s.dnnl_post_ops_append_sum(ops, scale));
+    this.check(
+      "dnnl_primitive_attr_set_post_ops",
+      this.#s.dnnl_primitive_attr_set_post_ops(attr, ops),
+    );
     return attr;
   }
 
-  /** Frees attributes made by {@linkcode DnnlContext.scalesAttr}. */
+  /** Frees attributes made by {@linkcode DnnlContext.sumAttr}. */
   releaseAttr(attr: Deno.PointerValue): void {
     this.#s.dnnl_primitive_attr_destroy(attr);
   }

@@ -1,7 +1,10 @@
 /**
- * `y = alpha * x + beta * y` over long float32 arrays as one oneDNN primitive (a binary add with
- * a scale on each input, in place on `y`): vectorised and on every core, for optimizer updates of
- * large weights.
+ * `y = alpha * x + beta * y` over long float32 arrays as one oneDNN primitive, in place on `y`:
+ * a binary multiply of `x` by `alpha` (a one-element tensor, broadcast) with a sum post-op that
+ * adds `beta * y`. Vectorised and on every core, for optimizer updates of large weights.
+ *
+ * `alpha` is data, not part of the primitive, so a learning-rate schedule that changes it every
+ * step reuses the same primitive; `beta` (1, or SGD's momentum) is fixed per primitive.
  *
  * @module
  */
@@ -13,11 +16,11 @@ import {
   PrimitiveCache,
 } from "./_dnnl.ts";
 
-/** Distinct (length, alpha, beta) kept before the cache is emptied (schedules change alpha). */
+/** Distinct (length, beta) kept before the cache is emptied. */
 const MAX_ENTRIES = 32;
 
 /**
- * oneDNN's `axpby`, one primitive per length and coefficients.
+ * oneDNN's `axpby`, one primitive per length and `beta`.
  *
  * @example
  * ```ts ignore
@@ -28,6 +31,8 @@ const MAX_ENTRIES = 32;
 export class DnnlAxpby {
   readonly #dnnl: DnnlContext;
   readonly #entries: PrimitiveCache<BoundPrimitive>;
+  readonly #alpha = new Float32Array(1);
+  #made = 0;
 
   /**
    * @example
@@ -40,29 +45,37 @@ export class DnnlAxpby {
     this.#entries = new PrimitiveCache(MAX_ENTRIES, (p) => dnnl.release(p));
   }
 
+  /** How many primitives were made so far (each costs a JIT compile). */
+  get made(): number {
+    return this.#made;
+  }
+
   /** `y = alpha * x + beta * y` in place; false when oneDNN cannot run it. */
   run(alpha: number, x: Float32Array, beta: number, y: Float32Array): boolean {
     const n = y.length;
     if (n === 0 || x.length !== n) return false;
-    const a = Math.fround(alpha), b = Math.fround(beta);
-    const p = this.#entries.get(`${n}:${a}:${b}`, () => this.#make(n, a, b));
+    const b = Math.fround(beta);
+    const p = this.#entries.get(`${n}:${b}`, () => this.#make(n, b));
     if (!p) return false;
-    this.#dnnl.execute(p, [y, x, y]);
+    this.#alpha[0] = alpha;
+    this.#dnnl.execute(p, [x, this.#alpha, y]);
     return true;
   }
 
-  #make(n: number, alpha: number, beta: number): BoundPrimitive | null {
+  #make(n: number, beta: number): BoundPrimitive | null {
     const dnnl = this.#dnnl;
     const md = dnnl.memoryDesc([n], DNNL.tagA);
+    const one = dnnl.memoryDesc([1], DNNL.tagA);
     const op = new Uint8Array(OP_DESC_BYTES);
-    const st = dnnl.symbols.dnnl_binary_desc_init(op, DNNL.binaryAdd, md.ptr, md.ptr, md.ptr);
+    const st = dnnl.symbols.dnnl_binary_desc_init(op, DNNL.binaryMul, md.ptr, one.ptr, md.ptr);
     if (st !== 0) return null;
-    const attr = dnnl.scalesAttr([[DNNL.argSrc0, beta], [DNNL.argSrc1, alpha]]);
+    const attr = dnnl.sumAttr(beta);
     const pd = dnnl.primitiveDesc(op, attr, null);
     dnnl.releaseAttr(attr);
     if (!pd) return null;
-    const p = dnnl.bind(pd, [[DNNL.argSrc0, md], [DNNL.argSrc1, md], [DNNL.argDst, md]]);
+    const p = dnnl.bind(pd, [[DNNL.argSrc0, md], [DNNL.argSrc1, one], [DNNL.argDst, md]]);
     dnnl.releaseDesc(pd);
+    this.#made++;
     return p;
   }
 }

@@ -24,6 +24,7 @@ export const DNNL = {
   convolutionDirect: 1,
   eltwiseRelu: 31,
   binaryAdd: 0x1fff0,
+  binaryMul: 0x1fff1,
   argSrc0: 1,
   argSrc1: 2,
   poolingMax: 511,
@@ -161,10 +162,7 @@ export const DNNL_PRIMITIVE_SYMBOLS = {
     parameters: ["pointer", "f32", "i32", "f32", "f32"],
     result: STATUS,
   },
-  dnnl_primitive_attr_set_scales: {
-    parameters: ["pointer", "i32", "i64", "i32", "buffer"],
-    result: STATUS,
-  },
+  dnnl_post_ops_append_sum: { parameters: ["pointer", "f32"], result: STATUS },
   dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: STATUS },
   dnnl_binary_desc_init: {
     parameters: ["buffer", "i32", "pointer", "pointer", "pointer"],
