@@ -7,7 +7,9 @@
 //     examples/transfer_learning.ts --data ../shared/cifar10/cifar-10-binary.tar.gz
 //
 // Options: --train N (images per phase, default 2500), --epochs E (pretraining epochs, default
-// 3), --finetune E (fine-tuning and from-scratch epochs, default 2), --out DIR, --base NAME
+// 3), --finetune E (fine-tuning and from-scratch epochs, default 2), --out DIR (default: a new
+// runs/transfer_learning-<date>-<time>; an existing non-empty DIR is refused unless --overwrite
+// is given, then its files are replaced), --base NAME
 // (small_vgg, the default: `features` frozen; or resnet18 / resnet34 with the CIFAR stem: the
 // stem and layer1..layer3 frozen, layer4 and the new fc fine-tuned).
 import { parseArgs } from "node:util";
@@ -24,14 +26,50 @@ const { values: args } = parseArgs({
     train: { type: "string", default: "2500" },
     epochs: { type: "string", default: "3" },
     finetune: { type: "string", default: "2" },
-    out: { type: "string", default: "runs/transfer_learning" },
+    out: { type: "string" },
+    overwrite: { type: "boolean", default: false },
     backend: { type: "string", default: "auto" },
     base: { type: "string", default: "small_vgg" },
   },
 });
 const perPhase = Number(args.train);
 const log = (line: string) => console.log(line);
-await useBackend(args.backend as BackendName);
+
+/**
+ * The folder this run writes into: `out` when it is new or empty (or `overwrite` allows it),
+ * else none; without `out`, a new folder named after the time, made here so no other run can
+ * take it.
+ */
+async function outputFolder(out: string | undefined, overwrite: boolean): Promise<string> {
+  if (out !== undefined) {
+    let entries: Deno.DirEntry[] = [];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(out));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    if (entries.length && !overwrite) {
+      console.error(
+        `Not writing into ${out}: it holds ${entries.length} file(s) of an earlier run (give ` +
+          "--overwrite to replace them, or another --out)",
+      );
+      Deno.exit(2);
+    }
+    await Deno.mkdir(out, { recursive: true });
+    return out;
+  }
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
+  await Deno.mkdir("runs", { recursive: true });
+  for (let n = 1;; n++) {
+    const dir = `runs/transfer_learning-${stamp}${n > 1 ? `-${n}` : ""}`;
+    try {
+      await Deno.mkdir(dir); // fails when it exists: never a folder of another run
+      return dir;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+  }
+}
 
 /** The images of `classes` (relabelled 0..4), at most `limit` of them. */
 function subset(split: CifarSplit, classes: readonly number[], limit: number): Dataset {
@@ -70,6 +108,9 @@ if (!chosen) {
   Deno.exit(2);
 }
 const base = chosen.spec;
+const out = await outputFolder(args.out, args.overwrite);
+log(`Writing into ${out}`);
+await useBackend(args.backend as BackendName);
 
 const data = await loadCifar10({ data: args.data });
 const [A, B] = [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]];
@@ -86,7 +127,7 @@ const pre = await train(build(base, { seed: 1 }), base, {
   optimizer: { type: "adam", lr: 1e-3 },
   seed: 1,
 });
-const checkpoint = `${args.out}/pretrained.safetensors`;
+const checkpoint = `${out}/pretrained.safetensors`;
 await saveCheckpoint(checkpoint, pre.model, base, { metadata: { classes: A.join(",") } });
 log(
   `Pretrained: top-1 ${(pre.evaluation!.top1 * 100).toFixed(1)}% on classes A; saved ${checkpoint}`,

@@ -1,11 +1,13 @@
 // An error a user caused with a command: one line naming the file, folder or flag, with its exit
-// code (1: a file, folder or image is missing or unusable; 2: bad arguments).
+// code: 2, bad input (arguments, a missing or unusable run folder, checkpoint or image, an output
+// that would be overwritten), as everywhere in the CLI; 1 is left to a command that fails
+// otherwise.
 import { type ExitCode, GraftError, problemOf } from "../errors/mod.ts";
 import { permissionAdvice } from "./_permissions.ts";
 
 /** One-line command failure; `path` is the file, folder or flag it is about. */
 export class CliError extends GraftError {
-  constructor(message: string, exitCode: ExitCode = 1, step = "command", path = "") {
+  constructor(message: string, exitCode: ExitCode = 2, step = "command", path = "") {
     super(message, [problemOf(step, path, message)], exitCode);
     this.name = "CliError";
   }

@@ -24,7 +24,8 @@ Options:
   --overwrite          Replace an existing evaluation-SPLIT.json
   -h, --help           Show this help
 
-Exit codes: 0 done, 1 the run, its checkpoint or the data are missing, 2 bad arguments.
+Exit codes: 0 done, 1 the command failed, 2 bad input: arguments, or a run folder, checkpoint or
+data that is missing or unusable.
 `;
 
 /** Runs the `evaluate` command. */

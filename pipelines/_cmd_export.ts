@@ -24,7 +24,8 @@ Options (tfjs):
   --overwrite          Replace the files in a non-empty DIR
   -h, --help           Show this help
 
-Exit codes: 0 exported, 1 the run or its checkpoint is missing, 2 bad arguments.
+Exit codes: 0 exported, 1 the command failed, 2 bad input: arguments, or a run folder or
+checkpoint that is missing or unusable.
 
 Options (torch):
 ${TORCH_HELP.split("\n").slice(4).join("\n")}

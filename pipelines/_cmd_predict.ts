@@ -20,8 +20,8 @@ Options:
   --checkpoint WHICH   best, last, or a checkpoint file (default: best, else last)
   -h, --help           Show this help
 
-Exit codes: 0 done, 1 the run, its checkpoint or an image is missing or not an image,
-2 bad arguments.
+Exit codes: 0 done, 1 the command failed, 2 bad input: arguments, or a run folder, checkpoint or
+image that is missing or unusable (not a PNG or JPEG).
 `;
 
 /** Runs the `predict` command. */

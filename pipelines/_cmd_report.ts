@@ -18,7 +18,8 @@ Options:
                 names it)
   -h, --help    Show this help
 
-Exit codes: 0 written, 1 a run folder is missing or unreadable, 2 bad arguments.
+Exit codes: 0 written, 1 the command failed, 2 bad input: arguments, or a run folder that is
+missing or unreadable.
 `;
 
 /** Runs the `report` command. */

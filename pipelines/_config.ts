@@ -22,6 +22,7 @@ import {
 import { GraftError } from "../errors/graft_error.ts";
 import { problemOf } from "../errors/problem.ts";
 import { configSchema, MODEL_BASES, type PipelineConfig } from "./_config_schema.ts";
+import { issueDetail } from "../train/_schemas.ts";
 
 /** One problem in a config: the dotted key, its line (1-based) when known, and what is wrong. */
 export interface ConfigProblem {
@@ -148,14 +149,8 @@ export function parseConfig(
       ? "missing: a config must name a model, e.g. model: { base: vgg16 }"
       : missing && key === "model.base"
       ? `missing: name the base model (${MODEL_BASES.join(", ")})`
-      : issue.code === "invalid_union" && "note" in issue && issue.note
-      ? issue.message
-      : issue.message.replace(/^Invalid input: /, "");
-    problems.push({
-      key,
-      ...lineOf(locator, issue.path),
-      message: message.charAt(0).toLowerCase() + message.slice(1),
-    });
+      : issueDetail(issue);
+    problems.push({ key, ...lineOf(locator, issue.path), message });
   }
   // The model section may be fine although another is not: report its edits' problems too.
   const model = configSchema.shape.model.safeParse((raw as { model?: unknown }).model);

@@ -1,5 +1,6 @@
-// Said once before training when the native kernels will not run although the config lets Graft
-// choose: how much faster they would be here and the one line that installs them.
+// Said once when a run, its config and flags checked, chooses its backend and the native kernels
+// will not run although the config lets Graft choose: how much faster they would be here and the
+// one line that installs them.
 import { registerNativeSync } from "../backends/native/mod.ts";
 import type { Registration } from "../backends/mod.ts";
 

@@ -8,7 +8,7 @@ import {
   type TrainState,
 } from "../train/mod.ts";
 import { findCheckpoint, readCheckpoint } from "../weights/mod.ts";
-import { bestEpoch, linkAtomic } from "./_commit.ts";
+import { linkAtomic } from "../train/_link_atomic.ts";
 import { ConfigError, type ConfigProblem } from "./_config.ts";
 import type { PipelineConfig } from "./_config_schema.ts";
 import { FLAG_KEYS } from "./_flags.ts";
@@ -87,7 +87,8 @@ export async function restoreRunFolder(dir: string): Promise<ResumeState> {
     join(dir, "metrics.jsonl"),
     history.map((e) => JSON.stringify(e) + "\n").join(""),
   );
-  const best = bestEpoch(history);
+  // checkpointing()'s state: the best epoch so far, this one included.
+  const best = (info.callbacks["checkpointing"] as { bestEpoch?: unknown } | undefined)?.bestEpoch;
   const bestFile = join(dir, "checkpoints", "best.safetensors");
   if (best !== undefined && best === info.epoch) {
     const same = await Promise.all([Deno.stat(file), Deno.stat(bestFile)])

@@ -34,6 +34,7 @@ import { checkResume, restoreRunFolder, scheduleContinuation } from "./_resume.t
 import { checkNewRunFolder, readStatus, RunFolder, writeAtomic } from "./_run_folder.ts";
 import { liveReport, writeMistakes, writeRunReport } from "../report/mod.ts";
 import { collectProvenance, endProvenance, type Provenance } from "./_provenance.ts";
+import { nativeAdvice } from "./_native_advice.ts";
 
 /** Where a run's output goes. */
 export interface RunIo {
@@ -181,6 +182,8 @@ export async function runPipeline(
   } else if (!worker) {
     await checkNewRunFolder(out, mode.overwrite);
   }
+  // Only a run that got this far chooses a backend: only it hears how to get the fast one.
+  io.stderr(nativeAdvice(config.backend) ?? "");
   const backend = await useBackend(config.backend as BackendName, { quiet: false });
   const data = await fetchInputs(config, spec);
   const held = holdOut(data.train, config.data.validation, config.train.seed);
@@ -249,13 +252,11 @@ export async function runPipeline(
   const removeHandlers = folder.onInterrupt(() => ({ epoch, epochs: config.train.epochs }));
   try {
     await writeProvenance(provenance);
-    let history: Awaited<ReturnType<typeof restoreRunFolder>>["history"] = [];
     let checkpoint: string | undefined;
     if (mode.resume) {
       const orphans = await folder.removeOrphans();
       if (orphans.length) io.stderr(`Removed ${orphans.join(", ")} (left by a killed run)\n`);
       const state = await restoreRunFolder(out);
-      history = state.history;
       checkpoint = state.checkpoint;
       epoch = state.epoch;
       if (!checkpoint) io.stderr(`${out} holds no finished epoch: starting at epoch 1\n`);
@@ -269,7 +270,7 @@ export async function runPipeline(
     }
     await status("running", epoch);
     const callbacks: Callback[] = [
-      epochCommit(folder, history, {
+      epochCommit(folder, {
         validation,
         onLine: (line) => io.json && io.stdout(line + "\n"),
         status: (e) => {
@@ -284,7 +285,10 @@ export async function runPipeline(
     }
     const es = config.train.earlyStopping;
     // Before the commit: the checkpoint it writes holds early stopping's state of this epoch.
-    if (es) callbacks.splice(callbacks.length - 1, 0, earlyStopping(es));
+    if (es) {
+      const at = callbacks.findIndex((c) => c.stateKey === "checkpointing");
+      callbacks.splice(at, 0, earlyStopping(es));
+    }
     const result = await trainer(model, spec, {
       ...options,
       callbacks,

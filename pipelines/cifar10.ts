@@ -21,7 +21,6 @@ import { runPipeline } from "./_run.ts";
 import { COMMANDS, runCommand } from "./_commands.ts";
 import { DEFAULT_CONFIG, readConfigText } from "./_builtin_configs.ts";
 import { needsFromFlags, permissionAdvice } from "./_permissions.ts";
-import { nativeAdvice } from "./_native_advice.ts";
 import { ENGINE_HELP, launcherFrom } from "../engines/torch/cli.ts";
 import { torchTrainer } from "../engines/torch/_pipeline.ts";
 
@@ -153,7 +152,6 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     const config = applyFlags(fromFile, flags);
     const spec = specFrom(config, flags.model === undefined ? locator : undefined, file);
     const out = resume ? flags.resume! : config.out ?? join("runs", `${config.name}-${stamp()}`);
-    io.stderr(nativeAdvice(config.backend) ?? "");
     const launcher = launcherFrom(flags, config.name);
     await runPipeline({ ...config, out }, spec, out, {
       resume,

@@ -51,3 +51,36 @@ Deno.test("--backend native without its libraries is one line and exit code 2, b
     await Deno.remove(cwd, { recursive: true });
   }
 });
+
+Deno.test("without the native libraries, a config or run-folder error is all that is said; the advice comes only when a run chooses its backend", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "graft-no-native-" });
+  const env = { GRAFT_DNNL: `${cwd}/no_dnnl.so`, GRAFT_BLAS: `${cwd}/no_blas.so`, NO_COLOR: "1" };
+  const run = async (config: string, out: string, data = `${cwd}/no_such_data`) =>
+    await cliProcess(
+      ["--config", await writeConfig(config), "--backend", "auto", "--data", data, "--out", out],
+      env,
+    );
+  try {
+    const head = await run(TINY.replace("units: 10", "units: 5"), `${cwd}/a`);
+    assert.equal(head.code, 2, head.err);
+    assert.match(
+      head.err,
+      /^Cannot train this config: model: the model's head gives 5 outputs[^\n]*\n$/,
+    );
+
+    await Deno.mkdir(`${cwd}/taken`);
+    await Deno.writeTextFile(`${cwd}/taken/notes.txt`, "mine");
+    const taken = await run(TINY, `${cwd}/taken`);
+    assert.equal(taken.code, 2, taken.err);
+    assert.equal(taken.err.trim().split("\n").length, 1, taken.err);
+    assert.doesNotMatch(taken.err, /native libraries/);
+
+    // A run that passes every check chooses its backend (here it then finds no data).
+    const proceeds = await run(TINY, `${cwd}/b`);
+    assert.equal(proceeds.code, 2, proceeds.err);
+    assert.match(proceeds.err, /^The native libraries were not found, so training runs on /);
+    assert.match(proceeds.err, /no_such_data/);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});

@@ -6,10 +6,10 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { encode as encodePng } from "fast-png";
 import jpeg from "jpeg-js";
-import { main } from "../pipelines/cifar10.ts";
 import { parseStepsCsv, writeRunReport } from "../report/mod.ts";
 import { viewPage } from "./_browser.ts";
 import { missing } from "./_requires.ts";
+import { cli } from "./_cli.ts";
 
 const archive = fileURLToPath(
   new URL("../../shared/cifar10/cifar-10-binary.tar.gz", import.meta.url),
@@ -21,16 +21,6 @@ const present = (() => {
     return false;
   }
 })();
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const code = await main(args, {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    tty: false,
-  });
-  return { code, out, err };
-}
 
 // Average-pool to 8×8 first so the CPU backend trains in seconds.
 const TINY = `name: tiny
@@ -258,12 +248,12 @@ test("predict classifies PNG and JPEG files of CIFAR test images, at 32×32 and 
   );
 });
 
-test("predict on a file that is not an image fails with one clear line and exit code 1", async () => {
+test("predict on a file that is not an image fails with one clear line and exit code 2", async () => {
   await runs();
   const file = join(await Deno.makeTempDir(), "notes.txt");
   await Deno.writeTextFile(file, "hello");
   const r = await cli(["predict", runA, file]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.equal(
     r.err,
     `Cannot read ${file}: not a PNG or JPEG image (it starts with bytes 68 65 6c 6c)\n`,
@@ -281,7 +271,7 @@ test("evaluate prints top-1, top-5, per-class accuracy and the confusion matrix,
   assert.equal(saved.count, 50);
   assert.equal(saved.confusion.flat().reduce((a: number, b: number) => a + b), 50);
   const again = await cli(["evaluate", runA, "--limit", "50"]);
-  assert.equal(again.code, 1);
+  assert.equal(again.code, 2);
   assert.match(
     again.err,
     /^Not overwriting .*evaluation-test\.json: give --overwrite to replace it\n$/,
@@ -304,24 +294,36 @@ test("export writes the TensorFlow.js layers model and refuses a non-empty folde
   const model = JSON.parse(await Deno.readTextFile(join(out, "model.json")));
   assert.equal(model.format, "layers-model");
   const again = await cli(["export", runA, "--format", "tfjs", "--out", out]);
-  assert.equal(again.code, 1);
+  assert.equal(again.code, 2);
   assert.match(
     again.err,
     /^Not overwriting .*: it is not empty \(give --overwrite to replace\)\n$/,
   );
 });
 
-Deno.test("commands name a missing run folder and bad flags in one line", async () => {
-  const missing = await cli(["evaluate", "no/such/run"]);
-  assert.deepEqual([missing.code, missing.err], [
-    1,
-    "Cannot open run no/such/run: no such folder\n",
-  ]);
-  const report = await cli(["report", "no/such/run"]);
-  assert.deepEqual([report.code, report.err], [
-    1,
-    "Cannot report on no/such/run: no such run folder\n",
-  ]);
+Deno.test("a missing run folder is bad input: exit code 2 and one line naming it, for every command", async () => {
+  const image = join(await Deno.makeTempDir(), "x.png");
+  await Deno.writeFile(
+    image,
+    encodePng({ width: 1, height: 1, data: new Uint8Array(3), channels: 3 }),
+  );
+  for (
+    const [args, message] of [
+      [["evaluate", "no/such/run"], "Cannot open run no/such/run: no such folder"],
+      [["predict", "no/such/run", image], "Cannot open run no/such/run: no such folder"],
+      [
+        ["export", "no/such/run", "--format", "tfjs", "--out", join(await Deno.makeTempDir(), "w")],
+        "Cannot open run no/such/run: no such folder",
+      ],
+      [["report", "no/such/run"], "Cannot report on no/such/run: no such run folder"],
+    ] as const
+  ) {
+    const r = await cli([...args]);
+    assert.deepEqual([r.code, r.err], [2, `${message}\n`], args[0]);
+  }
+});
+
+Deno.test("commands name bad flags in one line", async () => {
   const flag = await cli(["predict", "--bogus"]);
   assert.equal(flag.code, 2);
   assert.match(

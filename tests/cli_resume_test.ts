@@ -40,12 +40,23 @@ Deno.test("a kill at each point of an epoch's commit, then --resume: same weight
   const ref = await cli(args("reference"));
   assert.equal(ref.code, 0, ref.err);
   const expected = await weightsOf(`${dir}reference/checkpoints/last.safetensors`);
+  const refBest = await weightsOf(`${dir}reference/checkpoints/best.safetensors`);
+  // Epoch 3 is the reference's best (and last): a kill there must leave best and last one file.
+  assert.equal(refBest.epoch, 3);
   for (
-    const point of ["checkpoint-write", "between-checkpoints", "before-metrics", "after-metrics"]
+    const [point, epoch] of [
+      "checkpoint-write",
+      "between-checkpoints",
+      "before-metrics",
+      "after-metrics",
+    ]
+      .flatMap((p) => [[p, 2], [p, 3]] as const)
   ) {
-    const out = `${dir}${point}`;
-    const killed = await cliProcess(args(point), { GRAFT_CRASH_AT: `${point}@2` });
-    assert.equal(killed.code, 137, `${point}: ${killed.err}`);
+    const out = `${dir}${point}-${epoch}`;
+    const killed = await cliProcess(args(`${point}-${epoch}`), {
+      GRAFT_CRASH_AT: `${point}@${epoch}`,
+    });
+    assert.equal(killed.code, 137, `${point}@${epoch}: ${killed.err}`);
     const status = JSON.parse(await Deno.readTextFile(`${out}/run.json`));
     assert.equal(status.status, "running"); // a killed run is never marked finished
     const resumed = await cli(["--resume", out]);
@@ -61,14 +72,46 @@ Deno.test("a kill at each point of an epoch's commit, then --resume: same weight
       assert.deepEqual(got.slots.get(key)!.data, v.data, `${point}: slot ${key}`);
     }
     assert.deepEqual(metricsEpochs(out), [1, 2, 3], point);
-    const refBest = await weightsOf(`${dir}reference/checkpoints/best.safetensors`);
     const best = await weightsOf(`${out}/checkpoints/best.safetensors`);
     assert.equal(best.epoch, refBest.epoch, `${point}: best epoch`);
+    const ino = (name: string) => Deno.statSync(`${out}/checkpoints/${name}.safetensors`).ino;
+    assert.equal(ino("best"), ino("last"), `${point}@${epoch}: best and last are one file`);
     assert.deepEqual(
       [...Deno.readDirSync(`${out}/checkpoints`)].map((e) => e.name).sort(),
       ["best.safetensors", "last.safetensors"],
     );
   }
+});
+
+Deno.test("each checkpoint holds early stopping's and the best checkpoint's state of its own epoch", async () => {
+  const data = await writeArchive(cifarMembers(8, 6));
+  const file = await writeConfig(
+    TINY.replace("train:\n", "train:\n  earlyStopping: { monitor: valLoss, patience: 5 }\n"),
+  );
+  const out = file.replace(/config\.yaml$/, "run");
+  const r = await cli(["--config", file, "--data", data, "--out", out, "--epochs", "2"]);
+  assert.equal(r.code, 0, r.err);
+  const lines = Deno.readTextFileSync(`${out}/metrics.jsonl`).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  const lowest = lines[1].valLoss < lines[0].valLoss ? 2 : 1;
+  const highest = lines[1].valAccuracy > lines[0].valAccuracy ? 2 : 1;
+  const state = (await readCheckpoint(`${out}/checkpoints/last.safetensors`)).training!
+    .state as unknown as TrainState;
+  assert.equal(state.epoch, 2);
+  assert.deepEqual(state.callbacks, {
+    earlyStopping: {
+      monitor: "valLoss",
+      best: lines[lowest - 1].valLoss,
+      bestEpoch: lowest,
+      wait: 2 - lowest,
+    },
+    checkpointing: {
+      monitor: "valAccuracy",
+      best: lines[highest - 1].valAccuracy,
+      bestEpoch: highest,
+    },
+  });
 });
 
 Deno.test("resuming a finished run says so and changes nothing", async () => {

@@ -71,7 +71,7 @@ Deno.test({
     assert.deepEqual(more.map((m) => [m.epoch, m.step]), [[2, 6]]);
     const state = (await readCheckpoint(out)).training!.state as unknown as TrainState;
     assert.equal(state.epoch, 2);
-    assert.deepEqual(Object.keys(state.callbacks), ["earlyStopping"]);
+    assert.deepEqual(Object.keys(state.callbacks), ["earlyStopping", "checkpointing"]);
     await Deno.remove(dir, { recursive: true });
   },
 });

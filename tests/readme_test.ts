@@ -68,3 +68,30 @@ Deno.test(
     }
   },
 );
+
+Deno.test("the README states what one epoch's checkpoint of the seed recipe holds, as its spec counts it", async () => {
+  const { parseConfig, specFrom } = await import("../pipelines/_config.ts");
+  const file = join(ROOT, "pipelines", "cifar10.yaml");
+  const { config, locator } = parseConfig(await Deno.readTextFile(file), file);
+  const s = specFrom(config, locator, file).summary();
+  // SGD with momentum keeps one slot per trainable weight: exact resume writes both each epoch.
+  assert.equal(config.train.optimizer.type, "sgd");
+  assert.ok((config.train.optimizer as { momentum: number }).momentum > 0);
+  const mb = (n: number) => Math.round(n * 4 / 1e6);
+  const total = (s.nonTrainable + 2 * s.trainable) * 4 / 1e9;
+  const text = README.replace(/\s+/g, " ");
+  assert.ok(text.includes(`Each epoch writes one checkpoint, ${total.toFixed(2)} GB for the seed`));
+  assert.ok(
+    text.includes(
+      `its ${(s.trainable / 1e6).toFixed(1)}M trainable weights (${mb(s.trainable)} MB) and ` +
+        `their SGD momentum (${mb(s.trainable)} MB)`,
+    ),
+  );
+  const share = Math.round(s.nonTrainable / (s.nonTrainable + 2 * s.trainable) * 100);
+  assert.ok(
+    text.includes(
+      `the ${(s.nonTrainable / 1e6).toFixed(1)}M frozen \`features\` weights ` +
+        `(${mb(s.nonTrainable)} MB, ${share} % of the file)`,
+    ),
+  );
+});

@@ -114,6 +114,55 @@ Deno.test("checkpoints are written atomically and keep best and per-epoch files"
   assert.equal(stateOf(last).settings.optimizer.type, "sgd");
 });
 
+Deno.test("best, last and epoch-N of one epoch are one file; a later worse epoch leaves best on the older content", async () => {
+  const dir = await Deno.makeTempDir();
+  const ino = (name: string) => Deno.statSync(`${dir}/${name}.safetensors`).ino;
+  let afterOne: (number | null)[] = [];
+  // Epoch 2 is made worse on purpose: its weights are spoiled before it trains.
+  const spoil: Callback = {
+    onEpochBegin: async (e, ctx) => {
+      if (e.epoch !== 2) return;
+      const k = (await ctx.getWeights()).get("classifier.1/kernel")!.map((v) => v * -3);
+      ctx.setWeights(new Map([["classifier.1/kernel", k]]));
+    },
+  };
+  await fit(tinySpec(), {
+    train: quadrants(16),
+    validation: quadrants(8, 2),
+    epochs: 2,
+    batchSize: 8,
+    seed: 4,
+    optimizer: { type: "sgd", lr: 0.05, momentum: 0.9 },
+    callbacks: [
+      spoil,
+      checkpointing({ dir, keepAll: true, monitor: "valLoss" }),
+      {
+        onEpochEnd: (e) =>
+          void (e.epoch === 1 && (afterOne = ["best", "last", "epoch-1"].map(ino))),
+      },
+    ],
+  });
+  assert.ok(afterOne[0] !== null && afterOne[0]! > 0);
+  assert.deepEqual(afterOne, [afterOne[0], afterOne[0], afterOne[0]]);
+  const best = await readCheckpoint(`${dir}/best.safetensors`);
+  const last = await readCheckpoint(`${dir}/last.safetensors`);
+  assert.equal(stateOf(best).epoch, 1);
+  assert.equal(stateOf(last).epoch, 2);
+  assert.equal(ino("best"), afterOne[0]);
+  assert.equal(ino("epoch-1"), afterOne[0]);
+  assert.equal(ino("epoch-2"), ino("last"));
+  assert.notEqual(ino("last"), ino("best"));
+  assert.notDeepEqual(
+    best.weights.get("classifier.1/kernel")!.data,
+    last.weights.get("classifier.1/kernel")!.data,
+  );
+  assert.deepEqual(stateOf(last).callbacks["checkpointing"], {
+    monitor: "valLoss",
+    best: stateOf(last).history[0]!.valLoss,
+    bestEpoch: 1,
+  });
+});
+
 Deno.test("resume refuses a checkpoint of another spec or settings, naming each", async () => {
   const dir = await Deno.makeTempDir();
   await fit(tinySpec(), {

@@ -7,6 +7,7 @@ import {
   earlyStopping,
   type EpochEndEvent,
   modelWeights,
+  type OptimizerConfig,
   TrainError,
 } from "../train/mod.ts";
 import { build } from "../compile/mod.ts";
@@ -227,6 +228,20 @@ Deno.test("bad options are all reported in one error", async () => {
         "schedule.pctStart: too big: expected number to be <1, got 2",
         'lr names group "clasifier", which the model does not have (groups: features, classifier)',
         'lr has no rate for trainable group "classifier" (add it or "*")',
+      ]);
+      return true;
+    },
+  );
+  await assert.rejects(
+    fit(tinySpec(), {
+      train: quadrants(8),
+      epochs: 1,
+      optimizer: { type: "adamx", lr: 0.1 } as unknown as OptimizerConfig,
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof TrainError);
+      assert.deepEqual(e.details, [
+        'optimizer.type: invalid option: expected one of "sgd"|"adam"|"adamw", got adamx',
       ]);
       return true;
     },

@@ -91,6 +91,24 @@ export const trainStateSchema = z.strictObject({
   callbacks: z.record(z.string(), z.unknown()),
 });
 
+/**
+ * A zod issue's message as the detail of a problem line (after `key: `): no "Invalid input: "
+ * lead-in, lower-case first letter, one clause. zod's unknown-discriminator message ("Invalid
+ * discriminator value. Expected 'sgd' | 'adam'") reads like its unknown-option one instead.
+ */
+export function issueDetail(issue: z.core.$ZodIssue): string {
+  const options = issue.code === "invalid_union" && "options" in issue &&
+      Array.isArray(issue.options) && issue.options.length
+    ? issue.options as unknown[]
+    : undefined;
+  const message = options
+    ? `invalid option: expected one of ${options.map((o) => JSON.stringify(o)).join("|")}`
+    : issue.code === "invalid_union" && "note" in issue && issue.note
+    ? issue.message
+    : issue.message.replace(/^Invalid input: /, "");
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
 /** Each problem zod found, as `<prefix>.<path>: <message>, got <value>` (the value as given). */
 export function schemaProblems(prefix: string, error: z.ZodError, input: unknown): string[] {
   return error.issues.map((issue) => {
@@ -101,9 +119,8 @@ export function schemaProblems(prefix: string, error: z.ZodError, input: unknown
         ? (value as Record<PropertyKey, unknown>)[k as PropertyKey]
         : undefined;
     }
-    const message = issue.message.replace(/^Invalid input: /, "");
     const got = value === undefined || typeof value === "object" ? "" : `, got ${String(value)}`;
-    return `${path}: ${message.charAt(0).toLowerCase()}${message.slice(1)}${got}`;
+    return `${path}: ${issueDetail(issue)}${got}`;
   });
 }
 
