@@ -9,6 +9,8 @@
 import type { Spec } from "../dsl/spec.ts";
 import { decodeSafetensors, type Safetensors } from "./safetensors.ts";
 import { kerasToGraft, readKerasH5 } from "./keras_h5.ts";
+import { isKerasResnet } from "./_keras_resnet.ts";
+import { checkResnetVariant, resnetVariant } from "./_resnet_variant.ts";
 import { torchToGraft } from "./torch_state_dict.ts";
 import { WeightsError } from "./errors.ts";
 import { checkpointFromSafetensors, findCheckpoint, isCheckpoint } from "./checkpoint.ts";
@@ -107,12 +109,16 @@ export async function readWeights(
     : source as { bytes: Uint8Array; name: string };
   if (bytes.length >= 8 && HDF5_SIGNATURE.every((b, i) => bytes[i] === b)) {
     const layers = await readKerasH5(bytes, name);
+    if (isKerasResnet(layers)) {
+      checkResnetVariant(spec, "v1", "the file, a Keras Applications ResNet,", name);
+    }
     const { weights, unused } = kerasToGraft(layers, options.reference ?? spec, name);
     return { weights, format: "keras-h5", source: name, unused };
   }
   const file = decodeSafetensors(bytes, name);
   if (isCheckpoint(file)) {
-    const { weights } = checkpointFromSafetensors(file, name);
+    const { weights, spec: saved } = checkpointFromSafetensors(file, name);
+    checkResnetVariant(spec, resnetVariant(saved), `the checkpoint's spec ${saved.name}`, name);
     return { weights, format: "graft", source: name, unused: [] };
   }
   if (isGraftFile(file)) {
