@@ -128,20 +128,24 @@ async function fetchInputs(config: PipelineConfig, spec: Spec): Promise<Cifar10>
 
 /**
  * What trains: Graft's `train()` by default, or another engine (engines/torch) given the raw
- * splits too, so that it can prepare the data itself.
+ * splits too, so that it can prepare the data itself. A `worker` trainer runs on a machine other
+ * than node 0 of a multi-machine run: it only lends its processes, so the run reads and writes
+ * nothing of the run folder there and evaluates nothing (node 0 does).
  */
-export type Trainer = (
-  model: tfl.LayersModel,
-  spec: Spec,
-  options: TrainOptions,
-  data: {
-    readonly train: CifarSplit;
-    readonly validation?: CifarSplit;
-    readonly augment: boolean;
-    /** The run folder (an engine keeps its working files there while it runs). */
-    readonly out: string;
-  },
-) => Promise<TrainResult>;
+export type Trainer =
+  & ((
+    model: tfl.LayersModel,
+    spec: Spec,
+    options: TrainOptions,
+    data: {
+      readonly train: CifarSplit;
+      readonly validation?: CifarSplit;
+      readonly augment: boolean;
+      /** The run folder (an engine keeps its working files there while it runs). */
+      readonly out: string;
+    },
+  ) => Promise<TrainResult>)
+  & { readonly worker?: boolean };
 
 /** Runs the config into `out` (a new run, or continues the one there with `mode.resume`). */
 export async function runPipeline(
@@ -157,7 +161,8 @@ export async function runPipeline(
   checkConfig(config, spec, classes);
   let done = 0;
   let runConfig: PipelineConfig | undefined;
-  if (mode.resume) {
+  const worker = trainer.worker === true;
+  if (mode.resume && !worker) {
     runConfig = await readRunConfig(out);
     const file = await findCheckpoint(out).catch(() => undefined);
     // A damaged checkpoint is the user's to look at: reported before anything is touched.
@@ -174,7 +179,7 @@ export async function runPipeline(
       );
       return undefined;
     }
-  } else {
+  } else if (!worker) {
     await checkNewRunFolder(out, mode.overwrite);
   }
   // Only a run that got this far chooses a backend: only it hears how to get the fast one.
@@ -192,6 +197,29 @@ export async function runPipeline(
     cifarDataset(s, { augment, ...(resize !== undefined ? { resize } : {}) });
   const model = (await buildWithWeights(spec, { seed: config.train.seed })).model;
   const stepsPerEpoch = Math.ceil(trainSplit.size / config.train.batchSize);
+  const t = config.train;
+  const validation = held.validation.size > 0;
+  const options = {
+    train: dataset(trainSplit, config.data.augment),
+    ...(validation ? { validation: dataset(held.validation, false) } : {}),
+    epochs: t.epochs,
+    batchSize: t.batchSize,
+    seed: t.seed,
+    labelSmoothing: t.labelSmoothing,
+    optimizer: t.optimizer,
+    schedule: t.schedule,
+    evaluateBatchSize: t.evaluateBatchSize,
+  };
+  const splits = {
+    train: trainSplit,
+    ...(validation ? { validation: held.validation } : {}),
+    augment: config.data.augment,
+    out,
+  };
+  if (worker) {
+    await trainer(model, spec, options, splits);
+    return undefined;
+  }
   if (runConfig && config.train.epochs !== runConfig.train.epochs) {
     io.stderr(
       scheduleContinuation(
@@ -241,7 +269,6 @@ export async function runPipeline(
       await writeAtomic(join(out, "metrics.jsonl"), "");
     }
     await status("running", epoch);
-    const validation = held.validation.size > 0;
     const callbacks: Callback[] = [
       epochCommit(folder, {
         validation,
@@ -262,25 +289,11 @@ export async function runPipeline(
       const at = callbacks.findIndex((c) => c.stateKey === "checkpointing");
       callbacks.splice(at, 0, earlyStopping(es));
     }
-    const t = config.train;
     const result = await trainer(model, spec, {
-      train: dataset(trainSplit, config.data.augment),
-      ...(validation ? { validation: dataset(held.validation, false) } : {}),
-      epochs: t.epochs,
-      batchSize: t.batchSize,
-      seed: t.seed,
-      labelSmoothing: t.labelSmoothing,
-      optimizer: t.optimizer,
-      schedule: t.schedule,
-      evaluateBatchSize: t.evaluateBatchSize,
+      ...options,
       callbacks,
       ...(checkpoint ? { resume: checkpoint } : {}),
-    }, {
-      train: trainSplit,
-      ...(validation ? { validation: held.validation } : {}),
-      augment: config.data.augment,
-      out,
-    });
+    }, splits);
     // 3. The test set, once, at the end.
     const test = await evaluateTest(result.model, dataset(data.test, false), t.evaluateBatchSize);
     const ev = evaluationJson(test, data.classes, "test");

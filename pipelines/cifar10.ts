@@ -141,7 +141,11 @@ export async function main(args: string[], io: CliIo = realIo): Promise<number> 
     } catch (e) {
       throw new ConfigError(file, [{
         key: resume && flags.config === undefined ? "--resume" : "--config",
-        message: `${file} cannot be read (${(e as Error).message})`,
+        message: `${file} cannot be read (${(e as Error).message})` +
+          (resume && Number(flags["node-rank"] ?? 0) > 0 && flags.config === undefined
+            ? ": on a machine other than node 0, give the run's config with --config instead " +
+              "(node 0's engine sends the checkpoint)"
+            : ""),
       }], "Cannot read the config");
     }
     const { config: fromFile, locator } = parseConfig(text, file);

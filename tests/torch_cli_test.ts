@@ -70,6 +70,40 @@ Deno.test(
 
 Deno.test(
   torchTest(
+    "a torch run with --resize 48 trains, validates and tests on 48×48 images",
+    async () => {
+      const resized = await writeConfig(
+        TINY.replace("inputShape: [32, 32, 3]", "inputShape: [48, 48, 3]")
+          .replace("  validation: 10\n", "  validation: 16\n  resize: 48\n")
+          .replace("batchSize: 4", "batchSize: 16"),
+      );
+      const out = join(dir, "resized");
+      const r = await cli([
+        "--config",
+        resized,
+        "--data",
+        data,
+        "--out",
+        out,
+        "--epochs",
+        "1",
+        "--engine",
+        "torch",
+      ]);
+      assert.equal(r.code, 0, r.err);
+      const spec = fromJSON(await Deno.readTextFile(join(out, "spec.json")));
+      assert.deepEqual(spec.inputShape, [48, 48, 3]);
+      const metrics = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n");
+      assert.equal(metrics.length, 1);
+      assert.ok(Number.isFinite(JSON.parse(metrics[0]!).valLoss), "validated on resized images");
+      const evaluation = JSON.parse(await Deno.readTextFile(join(out, "evaluation.json")));
+      assert.equal(evaluation.count, 8, "the test set, evaluated by Graft at 48×48");
+    },
+  ),
+);
+
+Deno.test(
+  torchTest(
     "--resume continues a torch run to the same weights as an uninterrupted one",
     async () => {
       const whole = join(dir, "whole");
@@ -114,6 +148,85 @@ Deno.test(
   ),
 );
 
+/** A free TCP port on 127.0.0.1 for a rendezvous. */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+Deno.test(
+  torchTest(
+    "two torchrun machines on loopback: node 0 keeps the run folder, node 1 writes nothing and says where it is; --resume on node 0 continues both",
+    async () => {
+      const nodes = (port: number, rank: number) => [
+        "--engine",
+        "torchrun",
+        "--nproc-per-node",
+        "1",
+        "--nnodes",
+        "2",
+        "--node-rank",
+        String(rank),
+        "--rdzv-endpoint",
+        `127.0.0.1:${port}`,
+      ];
+      const one = join(dir, "nodes-one");
+      const w = await run(one, "--engine", "torchrun", "--nproc-per-node", "2");
+      assert.equal(w.code, 0, w.err);
+
+      const node0 = join(dir, "nodes-0"), node1 = join(dir, "nodes-1");
+      let port = freePort();
+      const [a, b] = await Promise.all([
+        run(node0, ...nodes(port, 0)),
+        run(node1, ...nodes(port, 1)),
+      ]);
+      assert.equal(a.code, 0, a.err);
+      assert.equal(b.code, 0, b.err);
+      assert.match(a.err, /Engine torch: 2 process\(es\) on cpu under torchrun/);
+      await Deno.stat(join(node0, "evaluation.json"));
+      assert.match(
+        b.err,
+        /Node 1: this machine's processes finished; the run folder, its checkpoints and the evaluation are on node 0, in its --out/,
+      );
+      assert.doesNotMatch(b.err, /Test: accuracy/, "node 1 evaluates nothing");
+      await assert.rejects(Deno.stat(node1), Deno.errors.NotFound, "node 1 writes no run folder");
+      assertSameWeights(await lastWeights(node0), await lastWeights(one));
+
+      // Stopped after epoch 1, continued: node 0 resumes its run folder, node 1 runs its first
+      // command again (it has no copy of the run folder: node 0's engine sends the checkpoint).
+      const parts = join(dir, "nodes-parts");
+      port = freePort();
+      const first = await Promise.all([
+        run(parts, ...nodes(port, 0), "--epochs", "1"),
+        run(node1, ...nodes(port, 1), "--epochs", "1"),
+      ]);
+      assert.deepEqual(first.map((r) => r.code), [0, 0], first[0].err + first[1].err);
+      port = freePort();
+      const [r0, r1] = await Promise.all([
+        cli(["--resume", parts, ...nodes(port, 0), "--epochs", "3"]),
+        run(node1, ...nodes(port, 1), "--epochs", "3"),
+      ]);
+      assert.equal(r0.code, 0, r0.err);
+      assert.equal(r1.code, 0, r1.err);
+      await assert.rejects(Deno.stat(node1), Deno.errors.NotFound);
+      assertSameWeights(await lastWeights(parts), await lastWeights(one));
+
+      // Machines given different settings are refused before training.
+      port = freePort();
+      const [d0, d1] = await Promise.all([
+        run(join(dir, "nodes-differ"), ...nodes(port, 0)),
+        run(node1, ...nodes(port, 1), "--lr", "0.5"),
+      ]);
+      assert.equal(d0.code, 2, d0.err);
+      assert.match(d0.err, /the machines were given different jobs/);
+      assert.equal(d1.code, 1, d1.err);
+      assert.match(d1.err, /last log line: \[default0\]:Cannot train: the machines were given/);
+    },
+  ),
+);
+
 Deno.test("engine flags are checked: torchrun flags need --engine torchrun", async () => {
   const r = await run(join(dir, "bad"), "--nproc-per-node", "2");
   assert.equal(r.code, 2);
@@ -121,4 +234,21 @@ Deno.test("engine flags are checked: torchrun flags need --engine torchrun", asy
   const e = await run(join(dir, "bad"), "--engine", "jax");
   assert.equal(e.code, 2);
   assert.match(e.err, /--engine: expected tfjs, torch or torchrun, received "jax"/);
+  const nodes = await run(join(dir, "bad"), "--engine", "torchrun", "--nnodes", "2");
+  assert.equal(nodes.code, 2);
+  assert.match(
+    nodes.err,
+    /--nnodes 2: needs --node-rank \(0 on the machine that keeps the run folder/,
+  );
+  const rank = await run(
+    join(dir, "bad"),
+    "--engine",
+    "torchrun",
+    "--nnodes",
+    "2",
+    "--node-rank",
+    "2",
+  );
+  assert.equal(rank.code, 2);
+  assert.match(rank.err, /--node-rank: expected an integer below --nnodes \(2\), received 2/);
 });

@@ -49,3 +49,61 @@ print(json.dumps(rng.state()))
     },
   ),
 );
+
+Deno.test(
+  torchTest(
+    "the engine resizes each batch as Graft does, after the crop, flip and normalisation",
+    async () => {
+      const n = 6;
+      const rng = new Rng(78);
+      const pixels = Uint8Array.from({ length: n * 3072 }, () => rng.int(256));
+      const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
+      const split = new CifarSplit("train", { labels, pixels });
+      const dir = await Deno.makeTempDir({ prefix: "graft-torch-resize-" });
+      await Deno.writeFile(join(dir, "split.safetensors"), encodeSplit(split));
+      // Larger (48×48, augmented), and smaller on one axis and larger on the other (20×40).
+      const cases: { size: [number, number]; augment: boolean }[] = [
+        { size: [48, 48], augment: true },
+        { size: [20, 40], augment: false },
+      ];
+      const script = `
+import sys
+sys.path.insert(0, ${JSON.stringify(engineReady())})
+import safetensors_io
+from data import Split
+from rng import Rng
+norm = {"mean": ${JSON.stringify(CIFAR10_MEAN)}, "std": ${JSON.stringify(CIFAR10_STD)}}
+out = {}
+for k, (h, w, augment) in enumerate(${
+        JSON.stringify(cases.map((c) => [...c.size, c.augment ? 1 : 0]))
+      }):
+    split = Split(sys.argv[1], norm, [h, w])
+    rng = Rng(5)
+    x, _ = split.batch(rng.permutation(split.size), rng if augment else None)
+    out[f"x{k}"] = x.permute(0, 2, 3, 1).contiguous()
+safetensors_io.write(sys.argv[2], out)
+`;
+      const out = await new Deno.Command(pythonPath(), {
+        args: ["-c", script, join(dir, "split.safetensors"), join(dir, "out.safetensors")],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+      const torch = (await readSafetensors(join(dir, "out.safetensors"))).tensors;
+      for (const [k, c] of cases.entries()) {
+        const graftRng = new Rng(5);
+        const order = graftRng.permutation(n);
+        const graft = cifarDataset(split, { augment: c.augment, resize: c.size })
+          .batch(order, graftRng);
+        const x = torch[`x${k}`]!;
+        assert.deepEqual(x.shape, [n, ...c.size, 3]);
+        let diff = 0;
+        for (let i = 0; i < graft.x.length; i++) {
+          diff = Math.max(diff, Math.abs(x.data[i]! - graft.x[i]!));
+        }
+        assert.ok(diff <= 1e-4, `${c.size.join("×")}: largest difference ${diff}`);
+      }
+      await Deno.remove(dir, { recursive: true });
+    },
+  ),
+);

@@ -38,6 +38,12 @@ export interface JobSettings {
   readonly seed?: number;
   /** Augment CIFAR splits (crop and flip). Default true. */
   readonly augment?: boolean;
+  /**
+   * Resize the images of CIFAR splits to `[height, width]` (or a square side) after augmentation
+   * and normalisation, per batch in the engine, as `cifarDataset`'s `resize` does (torchvision's
+   * bilinear `Resize`). Default: none (32×32).
+   */
+  readonly resize?: number | readonly [number, number];
   /** Images per forward pass when evaluating. Default 256. */
   readonly evaluateBatchSize?: number;
   /** Early stopping done by the engine itself (exported folders; Deno runs callbacks). */
@@ -70,6 +76,8 @@ export interface Job {
     readonly test: string | null;
     readonly augment: boolean;
     readonly normalize: { readonly mean: readonly number[]; readonly std: readonly number[] };
+    /** `[height, width]` of the images after the resize, or null for none. */
+    readonly resize: readonly [number, number] | null;
   };
   readonly train: Record<string, unknown>;
   readonly checkpoints: { readonly dir: string; readonly monitor: Monitor | null } | null;
@@ -81,6 +89,10 @@ export interface Job {
   readonly timeoutSeconds: number;
   /** Wait for Deno's answer after each epoch and at the end (callbacks drive the run). */
   readonly handshake?: boolean;
+  /** With `handshake`, also wait for Deno's answer after each batch (onBatchEnd callbacks). */
+  readonly batchHandshake?: boolean;
+  /** This machine's `--node-rank` under torchrun: local rank 0 of node 0 reports. */
+  readonly nodeRank?: number | null;
 }
 
 const DEFAULT_OPTIMIZER: OptimizerConfig = { type: "sgd", lr: 0.001, momentum: 0.9 };
@@ -137,6 +149,10 @@ export function makeJob(
   if (groups.length === 0) {
     problems.push("the model has no trainable weights (everything is frozen)");
   }
+  const resize = typeof s.resize === "number" ? [s.resize, s.resize] as const : s.resize ?? null;
+  if (resize && !resize.every((v) => Number.isInteger(v) && v >= 1)) {
+    problems.push(`resize: expected positive integers, got [${resize}]`);
+  }
   const batchSize = s.batchSize ?? 64;
   if (!(Number.isInteger(s.epochs) && s.epochs >= 1)) {
     problems.push(`epochs must be an integer >= 1, got ${s.epochs}`);
@@ -158,6 +174,7 @@ export function makeJob(
       test: files.test,
       augment: s.augment ?? true,
       normalize: { mean: CIFAR10_MEAN, std: CIFAR10_STD },
+      resize,
     },
     train: {
       epochs: s.epochs,

@@ -31,7 +31,8 @@ export const ENGINE_HELP =
                        gloo on CPU, NCCL on CUDA)
   --nproc-per-node N   torchrun: processes on this machine (default 1)
   --nnodes N           torchrun: machines (default 1)
-  --node-rank N        torchrun: this machine's rank
+  --node-rank N        torchrun: this machine's rank (needed with --nnodes); node 0 keeps the
+                       run folder and evaluates; the others train and write nothing
   --rdzv-endpoint H:P  torchrun: rendezvous host:port (default: a free port here)
   --rdzv-id ID         torchrun: rendezvous id shared by the machines (default: the run name)
   --max-restarts N     torchrun: restart the group this often after a worker fails; training
@@ -78,6 +79,17 @@ export function launcherFrom(flags: EngineFlags, name: string): TorchLauncher | 
     .concat(["max-restarts"]).filter((f) => flags[f as keyof EngineFlags] !== undefined);
   if (engine !== "torchrun" && torchrunOnly.length) {
     problems.push(`--${torchrunOnly[0]}: needs --engine torchrun, received --engine ${engine}`);
+  }
+  if (engine === "torchrun" && (nnodes ?? 1) > 1 && nodeRank === undefined) {
+    problems.push(
+      `--nnodes ${nnodes}: needs --node-rank (0 on the machine that keeps the run folder, 1 to ` +
+        `${nnodes! - 1} on the others)`,
+    );
+  }
+  if (nodeRank !== undefined && nodeRank >= (nnodes ?? 1)) {
+    problems.push(
+      `--node-rank: expected an integer below --nnodes (${nnodes ?? 1}), received ${nodeRank}`,
+    );
   }
   if (problems.length) throw new EngineError("Invalid engine flags", problems);
   if (engine === "tfjs") return undefined;

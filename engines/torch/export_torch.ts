@@ -63,11 +63,6 @@ export async function exportTorch(
     throw new EngineError("Cannot export", [`${runDir} holds no checkpoint: ${e.message}`]);
   });
   const spec = fromJSON(ckpt.spec.toJSON());
-  if (config.data.resize !== null) {
-    throw new EngineError("Cannot export", [
-      "data.resize: the torch engine trains on CIFAR-10's 32×32 images",
-    ]);
-  }
   try {
     const entries = [...Deno.readDirSync(out)];
     if (entries.length && !options.overwrite) {
@@ -111,6 +106,7 @@ export async function exportTorch(
       optimizer: t.optimizer,
       schedule: t.schedule,
       augment: config.data.augment,
+      ...(config.data.resize !== null ? { resize: config.data.resize } : {}),
       evaluateBatchSize: t.evaluateBatchSize,
       ...(es ? { earlyStopping: es } : {}),
       checkpoints: { dir: "checkpoints", monitor: validation ? "valAccuracy" : "loss" },

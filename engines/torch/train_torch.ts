@@ -269,17 +269,24 @@ export async function trainTorch(
         ? { ...job.checkpoints, dir: resolve(job.checkpoints.dir) }
         : null,
     };
-    const jobFile = await writeJob(work, { ...withDirs, handshake: true });
+    const jobFile = await writeJob(work, {
+      ...withDirs,
+      handshake: true,
+      // ctx.stop() in onBatchEnd must end training right after that batch: the engine then
+      // waits for the callbacks after every batch (without such callbacks it does not).
+      batchHandshake: (options.callbacks ?? []).some((cb) => cb.onBatchEnd !== undefined),
+      nodeRank: launcher.kind === "torchrun" ? launcher.nodeRank ?? null : null,
+    });
     written.push(jobFile);
     return await run(spec, options, launchArgs(launcher, jobFile, timeout), work);
   } finally {
     for (const f of written) await Deno.remove(f).catch(() => {});
-    for (const extra of ["STOP", "committed", "answer-end.json"]) {
+    for (const extra of ["STOP", "committed"]) {
       await Deno.remove(join(work, extra)).catch(() => {});
     }
     try {
       for await (const e of Deno.readDir(work)) {
-        if (/^(epoch-\d+\.safetensors|answer-\d+\.json)/.test(e.name)) {
+        if (/^epoch-\d+\.safetensors/.test(e.name)) {
           await Deno.remove(join(work, e.name)).catch(() => {});
         }
       }
@@ -301,7 +308,7 @@ async function run(
   try {
     child = new Deno.Command(python, {
       args,
-      stdin: "null",
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
       env: { PYTHONUNBUFFERED: "1", ...(options.env ?? {}) },
@@ -332,8 +339,12 @@ async function run(
   const snapshots = new WeakSet<object>();
   let snapshot = false;
   let restore = false;
-  const answer = async (name: string, value: Record<string, unknown>) => {
-    await writeAtomic(join(work, name), new TextEncoder().encode(JSON.stringify(value)));
+  // Answers go to the engine's standard input, one JSON line per event that asked (`answer`).
+  const input = child.stdin.getWriter();
+  const answer = async (id: unknown, value: Record<string, unknown>) => {
+    if (typeof id !== "string") return;
+    await input.write(new TextEncoder().encode(JSON.stringify({ id, ...value }) + "\n"))
+      .catch(() => {}); // the engine has ended: its exit status says why
   };
   const ctx: TrainContext = {
     get model(): never {
@@ -400,7 +411,7 @@ async function run(
   const stderrDone = (async () => {
     for await (const line of lines(child.stderr)) {
       tail.push(line);
-      if (tail.length > 20) tail.shift();
+      if (tail.length > 60) tail.shift();
       log(line);
     }
   })();
@@ -419,7 +430,7 @@ async function run(
       log(line);
       continue;
     }
-    const { event, ...payload } = e;
+    const { event, answer: asked, ...payload } = e;
     switch (event) {
       case "trainBegin":
         device = String(payload.device);
@@ -433,13 +444,14 @@ async function run(
       case "batchEnd":
         losses.push(Number(payload.loss));
         await emit("onBatchEnd", payload as unknown as BatchEndEvent);
+        await answer(asked, { stop: stopReason ?? null });
         break;
       case "epochEnd": {
         history.push(payload as unknown as EpochEndEvent);
         await emit("onEpochEnd", payload as unknown as EpochEndEvent);
         if (staged !== undefined) await Deno.remove(staged).catch(() => {});
         staged = undefined;
-        await answer(`answer-${payload.epoch}.json`, { stop: stopReason ?? null, snapshot });
+        await answer(asked, { stop: stopReason ?? null, snapshot });
         snapshot = false;
         break;
       }
@@ -452,7 +464,7 @@ async function run(
       case "trainEnd":
         end = payload as unknown as TrainEndEvent;
         await emit("onTrainEnd", end);
-        await answer("answer-end.json", { restore });
+        await answer(asked, { restore });
         break;
       case "evaluation":
         evaluation = payload as unknown as Evaluation;
@@ -464,6 +476,7 @@ async function run(
         log(line);
     }
   }
+  await input.close().catch(() => {});
   await stderrDone;
   const status = await child.status;
   if (failure) {
@@ -479,13 +492,19 @@ async function run(
   }
   if (!status.success || !end) {
     const why = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
+    // A worker's own line (torchrun prefixes it) rather than torchrun's closing banner.
+    const last = tail.findLast((l) => /^\[default\d+\]:/.test(l)) ??
+      tail.findLast((l) => /\w/.test(l));
     throw new EngineError("The torch engine failed", [
       `${
         args.includes("torch.distributed.run") ? "torchrun" : "python3 train.py"
       } ended with ${why}`,
-      ...(tail.length ? [`last log line: ${tail[tail.length - 1]}`] : []),
+      ...(last !== undefined ? [`last log line: ${last}`] : []),
       lastCheckpoint
         ? `the last checkpoint is ${lastCheckpoint}: continue with --resume`
+        : options.launcher?.kind === "torchrun" && (options.launcher.nodeRank ?? 0) > 0
+        ? "node 0 keeps the checkpoints: continue with --resume there and this machine's command " +
+          "again"
         : "no checkpoint was written",
     ], 1);
   }

@@ -1,6 +1,6 @@
 """The training data as Deno prepared it (safetensors: `pixels` U8 [N, C, H, W] with CIFAR-style
-normalisation and augmentation, or `x` F32 [N, H, W, C] used as is), batched exactly as Graft's
-datasets batch it (data/dataset.ts), drawing from the same generator."""
+normalisation and augmentation, and a resize when asked, or `x` F32 [N, H, W, C] used as is),
+batched exactly as Graft's datasets batch it (data/dataset.ts), drawing from the same generator."""
 import torch
 
 import safetensors_io
@@ -9,7 +9,7 @@ PAD = 4
 
 
 class Split:
-    def __init__(self, path, normalize):
+    def __init__(self, path, normalize, resize=None):
         tensors, _ = safetensors_io.read(path)
         self.labels = tensors["labels"].long()
         self.size = int(self.labels.shape[0])
@@ -20,6 +20,9 @@ class Split:
             # Graft computes raw * scale + shift in double precision, then rounds to float32.
             self.scale = torch.tensor([1 / (255 * s) for s in std], dtype=torch.float64)
             self.shift = torch.tensor([-m / s for m, s in zip(mean, std)], dtype=torch.float64)
+            h, w = self.pixels.shape[2], self.pixels.shape[3]
+            self.resize = (int(resize[0]), int(resize[1])) if resize and tuple(resize) != (h, w) \
+                else None
         else:
             self.pixels = None
             self.x = tensors["x"].permute(0, 3, 1, 2).contiguous()
@@ -48,5 +51,10 @@ class Split:
                 c = padded[b, :, PAD + dy:PAD + dy + h, PAD + dx:PAD + dx + w]
                 crops.append(torch.flip(c, dims=[2]) if flip else c)
             raw = torch.stack(crops) if crops else raw
-        x = raw * self.scale.view(1, -1, 1, 1) + self.shift.view(1, -1, 1, 1)
-        return x.to(torch.float32), labels
+        x = (raw * self.scale.view(1, -1, 1, 1) + self.shift.view(1, -1, 1, 1)).to(torch.float32)
+        if self.resize is not None and len(x):
+            # As Graft: after augmentation and normalisation, torchvision's bilinear Resize (a
+            # triangle filter widened when shrinking, weights normalised inside the image).
+            x = torch.nn.functional.interpolate(x, size=self.resize, mode="bilinear",
+                                                align_corners=False, antialias=True)
+        return x, labels

@@ -8,9 +8,16 @@ format (readable by loadWeights() and by `--resume` of either engine).
 Run in one process: python3 train.py job.json
 Data-parallel:      torchrun --nproc-per-node N train.py job.json   (gloo on CPU, NCCL on CUDA)
 
-Rank 0 prints one JSON object per event on stdout (trainBegin, epochBegin, batchEnd, epochEnd,
-checkpoint, trainEnd, evaluation, error). Exit codes: 0 done, 1 training failed, 2 bad job."""
+One process reports: global rank 0, or, when the job names this machine's `nodeRank`, local rank
+0 of node 0 (torchrun's c10d rendezvous numbers the machines in its own order). It prints one JSON
+object per event on stdout (trainBegin, epochBegin, batchEnd, epochEnd, checkpoint, trainEnd,
+evaluation, error) and writes the checkpoints. With `handshake` (Deno runs callbacks) an event that
+carries `answer` waits for Deno's answer, one JSON line {"id": answer, ...} on stdin: after each
+epoch and at the end, and after each batch with `batchHandshake` (a callback has onBatchEnd, so
+ctx.stop() there ends training right after that batch). Exit codes: 0 done, 1 training failed,
+2 bad job."""
 import copy
+import hashlib
 import datetime
 import json
 import math
@@ -51,7 +58,10 @@ class Engine:
         self.dir = job_dir
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
-        local = int(os.environ.get("LOCAL_RANK", "0"))
+        self.reporter = self.rank == 0
+        self.reporter_rank = 0
+        self.attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
+        self.local = local = int(os.environ.get("LOCAL_RANK", "0"))
         want = job.get("device", "auto")
         cuda = torch.cuda.is_available() and want != "cpu"
         if want == "cuda" and not torch.cuda.is_available():
@@ -63,9 +73,33 @@ class Engine:
             timeout = datetime.timedelta(seconds=float(job.get("timeoutSeconds", 1800)))
             dist.init_process_group("nccl" if cuda else "gloo", timeout=timeout)
 
+    def choose_reporter(self):
+        """Local rank 0 of node 0 reports when the job names the machine's node rank (the run
+        folder is on node 0); checks that every process was given the same job."""
+        node = self.job.get("nodeRank")
+        mine = (node == 0 and self.local == 0) if node is not None else self.rank == 0
+        count, at = self.all_sum([1.0 if mine else 0.0, float(self.rank) if mine else 0.0])
+        # Without exactly one, every machine's local rank 0 reports the error.
+        self.reporter = mine if count == 1 else self.local == 0
+        if count != 1:
+            raise JobError("Cannot train", [
+                f"{int(count)} processes would report: give each machine its own --node-rank, 0 "
+                "on exactly one"], 2)
+        self.reporter, self.reporter_rank = mine, int(at)
+        d = self.job["data"]
+        same = json.dumps({"module": self.job["module"], "train": self.job["train"],
+                           "data": [d.get(k) for k in ("augment", "normalize", "resize")]},
+                          sort_keys=True)
+        digest = int(hashlib.sha256(same.encode()).hexdigest()[:15], 16)
+        t = torch.tensor([digest, -digest], dtype=torch.int64, device=self.device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        if int(t[0]) != digest or int(t[1]) != -digest:
+            raise JobError("Cannot train", [
+                "the machines were given different jobs (model, data or training settings): run "
+                "the same config and flags on every machine, only --node-rank differs"], 2)
     # -- events -------------------------------------------------------------------------------
     def emit(self, event, **payload):
-        if self.rank == 0:
+        if self.reporter:
             sys.stdout.write(json.dumps({"event": event, **payload}) + "\n")
             sys.stdout.flush()
 
@@ -76,6 +110,8 @@ class Engine:
     def setup(self):
         job = self.job
         t = job["train"]
+        if self.world > 1:
+            self.choose_reporter()
         torch.manual_seed(t["seed"])
         self.model = GraftModule(job["module"]).to(self.device)
         if job.get("initialWeights"):
@@ -128,10 +164,11 @@ class Engine:
                                  eps=o.get("epsilon", 1e-8),
                                  weight_decay=o.get("weightDecay", 0.01 if o["type"] == "adamw" else 0))
         d = job["data"]
-        norm = d.get("normalize")
-        self.train_data = Split(self.path(d["train"]), norm)
-        self.validation = Split(self.path(d["validation"]), norm) if d.get("validation") else None
-        self.test = Split(self.path(d["test"]), norm) if d.get("test") else None
+        norm, size = d.get("normalize"), d.get("resize")
+        self.train_data = Split(self.path(d["train"]), norm, size)
+        self.validation = Split(self.path(d["validation"]), norm, size) if d.get("validation") \
+            else None
+        self.test = Split(self.path(d["test"]), norm, size) if d.get("test") else None
         self.augment = bool(d.get("augment", False))
 
     # -- optimizer state in Graft's names ------------------------------------------------------
@@ -166,7 +203,7 @@ class Engine:
     def save(self, path, state, event="checkpoint"):
         """Writes a Graft checkpoint (format graft.checkpoint/v2: Graft's names and layout, the
         spec and the training state in the metadata) from rank 0."""
-        if self.rank != 0:
+        if not self.reporter:
             return
         tensors = {f"weights/{k}": v for k, v in graft_weights(self.model).items()}
         slots, step = self.optimizer_state()
@@ -218,25 +255,63 @@ class Engine:
                 "trainSize": self.train_data.size, "optimizer": t["optimizer"],
                 "schedule": t["schedule"], "labelSmoothing": t.get("labelSmoothing", 0.0)}
 
-    def wait_answer(self, name):
-        """Rank 0 waits for Deno's answer file after an event; every rank gets (stop, snapshot,
-        restore) and rank 0 the stop reason (self.answer_reason)."""
+    def ask(self, event, name, **payload):
+        """Emits an event that Deno answers once its callbacks ran, and waits for the answer (a
+        JSON line on stdin with the event's `answer` id; lines of an earlier attempt are
+        skipped). Every rank gets (stop, snapshot, restore), the reporter the stop reason
+        (self.answer_reason)."""
+        key = f"{self.attempt}:{name}"
+        self.emit(event, answer=key, **payload)
         flags = [0.0, 0.0, 0.0]
         self.answer_reason = None
-        if self.rank == 0:
-            path = os.path.join(self.dir, name)
-            deadline = time.monotonic() + float(self.job.get("timeoutSeconds", 1800))
-            while not os.path.exists(path):
-                if time.monotonic() > deadline:
-                    raise JobError("Training stopped", [f"no answer from Deno in {path}"])
-                time.sleep(0.01)
-            with open(path) as f:
-                answer = json.load(f)
-            os.remove(path)
+        if self.reporter:
+            while True:
+                line = sys.stdin.readline()
+                if not line:
+                    raise JobError("Training stopped", [
+                        f"Deno closed the engine's input before answering {event} ({name})"])
+                try:
+                    answer = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(answer, dict) and answer.get("id") == key:
+                    break
             flags = [1.0 if answer.get("stop") else 0.0, 1.0 if answer.get("snapshot") else 0.0,
                      1.0 if answer.get("restore") else 0.0]
             self.answer_reason = answer.get("stop")
         return [v > 0 for v in self.all_sum(flags)]
+
+    def start_state(self, resume):
+        """The training state to start from: the reporter restores `resume` (a checkpoint of
+        either engine) and, under torchrun, sends its weights, optimizer state and position to
+        every process, so that the other machines need no copy of the run folder."""
+        if self.world == 1:
+            return self.restore(self.path(resume)) if resume else None
+        payload = [None]
+        if self.reporter and resume:
+            try:
+                info = self.restore(self.path(resume))
+                payload = [{"info": info, "slots": self.optimizer_state(),
+                            "weights": {k: v.cpu() for k, v in graft_weights(self.model).items()}}]
+            except JobError as e:
+                payload = [{"error": [str(e), e.problems]}]
+        dist.broadcast_object_list(payload, src=self.reporter_rank)
+        got = payload[0]
+        if got is None:
+            return None
+        if "error" in got:
+            raise JobError(got["error"][0], got["error"][1])
+        if not self.reporter:
+            load_graft_weights(self.model, got["weights"], "the reporter's checkpoint")
+            slots, step = got["slots"]
+            self.set_optimizer_state(slots, step)
+        return got["info"]
+
+    def sync_buffers(self):
+        """Rank 0's BatchNorm statistics everywhere, as DDP broadcasts them before each step."""
+        if self.world > 1:
+            for b in self.model.buffers():
+                dist.broadcast(b, 0)
 
     # -- one pass ------------------------------------------------------------------------------
     def shard(self, n):
@@ -253,9 +328,7 @@ class Engine:
 
     def evaluate(self, split, batch_size):
         """Loss, top-1, top-5, per-class accuracy and confusion over a split, sharded over ranks."""
-        if self.world > 1:
-            for b in self.model.buffers():  # rank 0's statistics, as DDP broadcasts in training
-                dist.broadcast(b, 0)
+        self.sync_buffers()
         self.model.eval()
         k = self.job["module"]["classes"]
         confusion = torch.zeros(k, k, dtype=torch.float64)
@@ -320,15 +393,19 @@ class Engine:
         resumed_from = None
         resume = job.get("resume")
         restarted = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) > 0
-        handshake = bool(job.get("handshake"))
+        # Whether Deno answers events is the reporter's to say (the other machines run no callbacks).
+        handshake, batch_handshake = self.all_sum(
+            [float(bool(job.get("handshake"))), float(bool(job.get("batchHandshake")))]
+            if self.reporter else [0.0, 0.0])
+        handshake, batch_handshake = handshake > 0, batch_handshake > 0
         if restarted and ckpt_dir and os.path.exists(os.path.join(ckpt_dir, "last.safetensors")):
             resume = os.path.join(ckpt_dir, "last.safetensors")
         committed = os.path.join(self.dir, "committed")
         if restarted and handshake and os.path.exists(committed):
             with open(committed) as f:
                 resume = f.read().strip() or resume
-        if resume:
-            info = self.restore(self.path(resume))
+        info = self.start_state(resume)
+        if info is not None:
             rng = Rng.from_state(info["rng"])
             rng_at_epoch = rng.state()
             epoch_done, step = info["epoch"], info["step"]
@@ -399,7 +476,7 @@ class Engine:
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 hits = float((logits.detach().argmax(-1) == y).sum())
-                asked = 1.0 if self.rank == 0 and os.path.exists(stop_file) else 0.0
+                asked = 1.0 if self.reporter and os.path.exists(stop_file) else 0.0
                 total_loss, total_hits, asked = self.all_sum([float(per.detach().sum()), hits,
                                                               asked])
                 mean_loss = total_loss / n
@@ -420,13 +497,20 @@ class Engine:
                 loss_sum += total_loss
                 correct_sum += total_hits
                 seen += n
-                self.emit("batchEnd", epoch=epoch, batch=batch, batches=steps_per_epoch, step=step,
-                          size=n, loss=mean_loss, accuracy=total_hits / n, lr=lr,
-                          imagesPerSecond=n / max(ms, 1e-6) * 1000,
-                          elapsedMs=now_ms() - epoch_start)
+                done = dict(epoch=epoch, batch=batch, batches=steps_per_epoch, step=step, size=n,
+                            loss=mean_loss, accuracy=total_hits / n, lr=lr,
+                            imagesPerSecond=n / max(ms, 1e-6) * 1000,
+                            elapsedMs=now_ms() - epoch_start)
+                if handshake and batch_handshake:
+                    # Deno's onBatchEnd callbacks run before the next batch: ctx.stop() there
+                    # ends training right after this one, as in Graft's loop.
+                    if self.ask("batchEnd", f"step-{step}", **done)[0] and stop_reason is None:
+                        stop_reason = self.answer_reason or "stopped by a callback"
+                else:
+                    self.emit("batchEnd", **done)
                 if asked and stop_reason is None:
                     stop_reason = "stopped by a callback"
-                    if self.rank == 0:
+                    if self.reporter:
                         with open(stop_file) as f:
                             stop_reason = f.read().strip() or stop_reason
                 if stop_reason is not None:
@@ -436,6 +520,7 @@ class Engine:
                 break
             epoch_done = epoch
             rng_at_epoch = rng.state()
+            self.sync_buffers()  # the checkpoints hold rank 0's statistics
             val = None
             if self.validation:
                 val = self.evaluate(self.validation, t.get("evaluateBatchSize", 256))
@@ -451,14 +536,14 @@ class Engine:
                 # while training waits for their answer, as Graft's loop waits for its callbacks.
                 staged = os.path.join(self.dir, f"epoch-{epoch}.safetensors")
                 self.save(staged, info_now(), event="staged")
-            self.emit("epochEnd", **event)
-            if handshake:
-                answer = self.wait_answer(f"answer-{epoch}.json")
+                answer = self.ask("epochEnd", f"epoch-{epoch}", **event)
                 if answer[0] and stop_reason is None:
                     stop_reason = self.answer_reason or "stopped by a callback"
                 if answer[1]:
                     best_weights = copy.deepcopy(self.model.state_dict())
                     best_epoch = epoch
+            else:
+                self.emit("epochEnd", **event)
             if es:
                 v = event.get(es["monitor"])
                 if v is None:
@@ -481,19 +566,22 @@ class Engine:
                 self.save(os.path.join(ckpt_dir, "last.safetensors"), info_now())
                 last_ckpt = os.path.join(ckpt_dir, "last.safetensors")
         stopped = stop_reason is not None and epoch_done < epochs
-        self.emit("trainEnd", epoch=epoch_done, step=step, stopped=stopped,
-                  **({"reason": stop_reason} if stop_reason else {}), history=history,
-                  elapsedMs=now_ms() - started)
+        end = dict(epoch=epoch_done, step=step, stopped=stopped,
+                   **({"reason": stop_reason} if stop_reason else {}), history=history,
+                   elapsedMs=now_ms() - started)
         if handshake:
-            if self.wait_answer("answer-end.json")[2] and best_weights is not None:
+            if self.ask("trainEnd", "end", **end)[2] and best_weights is not None:
                 self.model.load_state_dict(best_weights)
-        elif best_weights is not None and history and history[-1]["epoch"] != best_epoch:
+        else:
+            self.emit("trainEnd", **end)
+        if not handshake and best_weights is not None and history and \
+                history[-1]["epoch"] != best_epoch:
             self.model.load_state_dict(best_weights)
         final = self.test or self.validation
         if final is not None:
             ev = self.evaluate(final, t.get("evaluateBatchSize", 256))
             self.emit("evaluation", split="test" if self.test else "validation", **ev)
-        if job.get("finalWeights") and self.rank == 0:
+        if job.get("finalWeights") and self.reporter:
             safetensors_io.write(self.path(job["finalWeights"]),
                                  {k: v for k, v in graft_weights(self.model).items()},
                                  {"format": "graft.weights/v1"})
@@ -524,8 +612,7 @@ def main(argv):
         engine.run()
         return 0
     except JobError as e:
-        rank = engine.rank if engine else int(os.environ.get("RANK", "0"))
-        if rank == 0:
+        if engine.reporter if engine else os.environ.get("RANK", "0") == "0":
             sys.stdout.write(json.dumps({"event": "error", "message": str(e),
                                          "problems": e.problems, "code": e.code}) + "\n")
             sys.stdout.flush()
