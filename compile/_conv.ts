@@ -46,7 +46,8 @@ export function upstreamTrainable(layer: tfl.layers.Layer): boolean {
  * per input, and the input's runs only on the path to a trainable weight. That drops the
  * first convolution's input gradient (a 3-channel product that oneDNN runs slowly: ~24 ms of
  * a VGG training step at batch 64) and that of the first trainable convolution after frozen
- * layers. Elsewhere the fused op is faster (the bias add rides along), so it is kept.
+ * layers. Elsewhere, frozen convolutions included, the fused op is faster (the bias add rides
+ * along), so it is kept.
  */
 export function splitsBias(
   layer: tfl.layers.Layer,
@@ -54,7 +55,9 @@ export function splitsBias(
   kwargs: Record<string, unknown>,
 ): boolean {
   const s = layer as unknown as LayerState;
+  // A frozen convolution needs no gradient at all (its tape node is pruned whole): fused.
   return kwargs["training"] === true && s.bias != null && x.rank === 4 &&
+    layer.trainable && layer.trainableWeights.length > 0 &&
     s.activation.getClassName() === "linear" && !upstreamTrainable(layer);
 }
 

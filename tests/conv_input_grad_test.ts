@@ -48,6 +48,14 @@ Deno.test("after frozen layers no convolution computes its input's gradient, unt
   const frozen = await gradientKernels(model, x);
   assert.equal(count(frozen, "Conv2DBackpropFilter"), 1);
   assert.equal(count(frozen, "Conv2DBackpropInput"), 0);
+  // The frozen convolution keeps the fused op (its bias add rides along); the trainable one
+  // after it runs unfused.
+  const forward = await tf.profile(() =>
+    tf.dispose(model.apply(x, { training: true }) as tf.Tensor)
+  );
+  const names = forward.kernels.map((k) => k.name);
+  assert.equal(count(names, "FusedConv2D"), 1);
+  assert.equal(count(names, "Conv2D"), 1);
   // Unfreezing later (a second fine-tuning stage) brings the input gradient back.
   model.getLayer("features.0").trainable = true;
   const unfrozen = await gradientKernels(model, x);

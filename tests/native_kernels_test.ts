@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { convLowering } from "../backends/native/_conv.ts";
+import { NATIVE_BACKEND_NAME } from "../backends/native/mod.ts";
 import { assertSameOnBoth, randomValues, requireNative } from "./_native_compare.ts";
 import { missing } from "./_requires.ts";
 
@@ -214,25 +215,42 @@ Deno.test("native relu and sum match cpu", { ignore: await missing("native") }, 
   });
 });
 
-Deno.test("native add, sub, mul and step match cpu over shapes, scalars and broadcasts", {
+Deno.test(
+  "native add, sub, mul, div, floor and step match cpu over shapes, scalars and broadcasts",
+  {
+    ignore: await missing("native"),
+  },
+  async () => {
+    await requireNative();
+    const seed = Math.floor(Math.random() * 1e6);
+    await assertSameOnBoth(`binary seed ${seed}`, () => {
+      const a = tf.tensor3d(randomValues(4 * 3 * 5, seed), [4, 3, 5]);
+      const b = tf.tensor3d(randomValues(4 * 3 * 5, seed + 1), [4, 3, 5]);
+      const row = tf.tensor1d(randomValues(5, seed + 2));
+      const plane = tf.tensor3d(randomValues(3 * 5, seed + 3), [1, 3, 5]);
+      const col = tf.tensor3d(randomValues(4 * 3, seed + 4), [4, 3, 1]);
+      const s = tf.scalar(0.37);
+      const out: tf.Tensor[] = [];
+      for (const op of [tf.add, tf.sub, tf.mul, tf.div]) {
+        out.push(op(a, b), op(a, row), op(row, a), op(plane, a), op(a, s), op(s, a), op(a, col));
+      }
+      out.push(tf.step(a), tf.step(a, 0.25), tf.step(tf.relu(a)));
+      // Dropout's mask: floor(uniform + keep) / keep, then a product.
+      out.push(tf.floor(tf.mul(a, 3)), tf.dropout(a, 0.4, undefined, seed));
+      return out;
+    });
+  },
+);
+
+Deno.test("dropout's floor and division run on native kernels of their own", {
   ignore: await missing("native"),
 }, async () => {
   await requireNative();
-  const seed = Math.floor(Math.random() * 1e6);
-  await assertSameOnBoth(`binary seed ${seed}`, () => {
-    const a = tf.tensor3d(randomValues(4 * 3 * 5, seed), [4, 3, 5]);
-    const b = tf.tensor3d(randomValues(4 * 3 * 5, seed + 1), [4, 3, 5]);
-    const row = tf.tensor1d(randomValues(5, seed + 2));
-    const plane = tf.tensor3d(randomValues(3 * 5, seed + 3), [1, 3, 5]);
-    const col = tf.tensor3d(randomValues(4 * 3, seed + 4), [4, 3, 1]);
-    const s = tf.scalar(0.37);
-    const out: tf.Tensor[] = [];
-    for (const op of [tf.add, tf.sub, tf.mul]) {
-      out.push(op(a, b), op(a, row), op(row, a), op(plane, a), op(a, s), op(s, a), op(a, col));
-    }
-    out.push(tf.step(a), tf.step(a, 0.25), tf.step(tf.relu(a)));
-    return out;
-  });
+  for (const name of ["RealDiv", "Floor", "Add", "Multiply"]) {
+    const native = tf.getKernel(name, NATIVE_BACKEND_NAME)?.kernelFunc;
+    assert.ok(native, name);
+    assert.notEqual(native, tf.getKernel(name, "cpu")?.kernelFunc, `${name} is not cpu's`);
+  }
 });
 
 Deno.test(

@@ -6,7 +6,7 @@
  */
 
 /** The binary operations with native fast paths. */
-export type BinaryOp = "add" | "sub" | "mul";
+export type BinaryOp = "add" | "sub" | "mul" | "div";
 
 /**
  * `a op b` where `b` repeats every `b.length` elements of `a` (`b.length` divides `a.length`;
@@ -26,26 +26,27 @@ export function binaryRepeat(
 ): Float32Array {
   const n = a.length, m = b.length;
   const out = new Float32Array(n);
-  if (m === 1) {
-    const s = b[0]!;
-    if (op === "add") { for (let i = 0; i < n; i++) out[i] = a[i]! + s; }
-    else if (op === "mul") { for (let i = 0; i < n; i++) out[i] = a[i]! * s; }
-    else if (swap) { for (let i = 0; i < n; i++) out[i] = s - a[i]!; }
-    else for (let i = 0; i < n; i++) out[i] = a[i]! - s;
-    return out;
-  }
-  if (m === n) {
-    if (op === "add") { for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!; }
-    else if (op === "mul") { for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!; }
-    else if (swap) { for (let i = 0; i < n; i++) out[i] = b[i]! - a[i]!; }
-    else for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
-    return out;
-  }
+  // One loop per case, no branch inside: `b` repeats with period m (m === 1: a scalar).
   for (let base = 0; base < n; base += m) {
-    if (op === "add") { for (let j = 0; j < m; j++) out[base + j] = a[base + j]! + b[j]!; }
-    else if (op === "mul") { for (let j = 0; j < m; j++) out[base + j] = a[base + j]! * b[j]!; }
-    else if (swap) { for (let j = 0; j < m; j++) out[base + j] = b[j]! - a[base + j]!; }
-    else for (let j = 0; j < m; j++) out[base + j] = a[base + j]! - b[j]!;
+    const end = Math.min(m, n - base);
+    if (m === 1) {
+      const s = b[0]!;
+      if (op === "add") { for (let i = 0; i < n; i++) out[i] = a[i]! + s; }
+      else if (op === "mul") { for (let i = 0; i < n; i++) out[i] = a[i]! * s; }
+      else if (op === "div") {
+        if (swap) { for (let i = 0; i < n; i++) out[i] = s / a[i]!; }
+        else for (let i = 0; i < n; i++) out[i] = a[i]! / s;
+      } else if (swap) { for (let i = 0; i < n; i++) out[i] = s - a[i]!; }
+      else for (let i = 0; i < n; i++) out[i] = a[i]! - s;
+      return out;
+    }
+    if (op === "add") { for (let j = 0; j < end; j++) out[base + j] = a[base + j]! + b[j]!; }
+    else if (op === "mul") { for (let j = 0; j < end; j++) out[base + j] = a[base + j]! * b[j]!; }
+    else if (op === "div") {
+      if (swap) { for (let j = 0; j < end; j++) out[base + j] = b[j]! / a[base + j]!; }
+      else for (let j = 0; j < end; j++) out[base + j] = a[base + j]! / b[j]!;
+    } else if (swap) { for (let j = 0; j < end; j++) out[base + j] = b[j]! - a[base + j]!; }
+    else for (let j = 0; j < end; j++) out[base + j] = a[base + j]! - b[j]!;
   }
   return out;
 }
@@ -67,6 +68,20 @@ export function repeatsOver(aShape: readonly number[], bShape: readonly number[]
   if (tail.length > aShape.length) return false;
   const offset = aShape.length - tail.length;
   return tail.every((d, i) => d === aShape[offset + i]) && bShape.length <= aShape.length;
+}
+
+/**
+ * `floor(x)` element by element (dropout's keep mask).
+ *
+ * @example
+ * ```ts
+ * floor(new Float32Array([1.5, -0.5, 2])); // [1, -1, 2]
+ * ```
+ */
+export function floor(x: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = Math.floor(x[i]!);
+  return out;
 }
 
 /**

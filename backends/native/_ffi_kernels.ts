@@ -28,6 +28,7 @@ import {
   type BinaryOp,
   binaryRepeat,
   channelAffine,
+  floor,
   relu,
   reluGrad,
   repeatsOver,
@@ -335,6 +336,13 @@ export function nativeKernels(
     def("Add", (args) => binary(args, "add")),
     def("Sub", (args) => binary(args, "sub")),
     def("Multiply", (args) => binary(args, "mul")),
+    def("RealDiv", (args) => binary(args, "div")),
+    def("Floor", (args) => {
+      const backend = be(args);
+      const xi = args.inputs["x"]!;
+      const x = f32(backend, xi);
+      return x && backend.makeTensorInfo(xi.shape, "float32", floor(x));
+    }),
     def("Sum", (args) => {
       const backend = be(args);
       const xi = args.inputs["x"]!;
