@@ -33,7 +33,8 @@ Commands:
   report RUN_DIR [RUN_DIR...]   Rewrite a run's report.html, or compare several runs
   evaluate RUN_DIR              Loss, top-1/top-5, per-class accuracy, confusion matrix
   predict RUN_DIR IMAGE...      Top-5 classes of PNG or JPEG images
-  export RUN_DIR --format tfjs --out DIR   The TensorFlow.js layers model
+  export RUN_DIR --format tfjs|torch --out DIR   The TensorFlow.js layers model, or a folder
+                                that trains the run with PyTorch without Deno
 
 Options:
   --config FILE.yaml   Pipeline config (default: pipelines/cifar10.yaml, the seed recipe:

@@ -227,6 +227,43 @@ Deno.test(
   ),
 );
 
+Deno.test(
+  torchTest(
+    "offline, the seed recipe (ImageNet weights, frozen features) says the same one line with --engine torch as with tfjs",
+    async () => {
+      const cache = await Deno.makeTempDir({ prefix: "graft-cache-" });
+      const before = Deno.env.get("GRAFT_CACHE");
+      Deno.env.set("GRAFT_CACHE", cache);
+      try {
+        const said = [];
+        for (const engine of ["tfjs", "torch"]) {
+          const out = join(cache, `run-${engine}`);
+          // The tests run without network permission: the download fails as it would offline.
+          const r = await cli([
+            "--data",
+            data,
+            "--out",
+            out,
+            "--backend",
+            "cpu",
+            "--engine",
+            engine,
+          ]);
+          assert.equal(r.code, 2, r.err);
+          await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+          said.push(r.err.split("\n").filter((l) => l.startsWith("Cannot")));
+        }
+        assert.equal(said[0]!.length, 1, said[0]!.join("\n"));
+        assert.match(said[0]![0]!, /^Cannot find pretrained weights: vgg16\.tv_in1k\.safetensors/);
+        assert.deepEqual(said[1], said[0]);
+      } finally {
+        if (before === undefined) Deno.env.delete("GRAFT_CACHE");
+        else Deno.env.set("GRAFT_CACHE", before);
+      }
+    },
+  ),
+);
+
 Deno.test("engine flags are checked: torchrun flags need --engine torchrun", async () => {
   const r = await run(join(dir, "bad"), "--nproc-per-node", "2");
   assert.equal(r.code, 2);

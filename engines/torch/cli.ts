@@ -33,7 +33,8 @@ export const ENGINE_HELP =
   --nnodes N           torchrun: machines (default 1)
   --node-rank N        torchrun: this machine's rank (needed with --nnodes); node 0 keeps the
                        run folder and evaluates; the others train and write nothing
-  --rdzv-endpoint H:P  torchrun: rendezvous host:port (default: a free port here)
+  --rdzv-endpoint H:P  torchrun: rendezvous host:port, node 0's with --nnodes (default: a free
+                       port here; with --nnodes, 127.0.0.1:29400)
   --rdzv-id ID         torchrun: rendezvous id shared by the machines (default: the run name)
   --max-restarts N     torchrun: restart the group this often after a worker fails; training
                        continues from the last checkpoint (default 0)
