@@ -15,6 +15,7 @@ import {
   type TrainState,
 } from "../train/mod.ts";
 import { readCheckpoint } from "../weights/mod.ts";
+import { linkAtomic } from "../train/_link_atomic.ts";
 
 const stateOf = (c: Awaited<ReturnType<typeof readCheckpoint>>) =>
   c.training!.state as unknown as TrainState;
@@ -350,3 +351,26 @@ for (
     assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 }
+
+// /dev/shm is another file system than the temp folder on Linux: no hard link can cross.
+const shm = await Deno.stat("/dev/shm").then((s) => s.dev, () => undefined);
+const tmpDev = (await Deno.stat(await Deno.makeTempDir())).dev;
+Deno.test({
+  name:
+    "where no hard link can be made, a checkpoint's second name is a copy, put in place atomically",
+  ignore: shm === undefined || shm === tmpDev,
+  async fn() {
+    const target = await Deno.makeTempFile({ dir: "/dev/shm" });
+    try {
+      await Deno.writeTextFile(target, "epoch 1");
+      const dir = await Deno.makeTempDir();
+      await Deno.writeTextFile(`${dir}/best.safetensors`, "epoch 0");
+      await linkAtomic(target, `${dir}/best.safetensors`);
+      assert.equal(await Deno.readTextFile(`${dir}/best.safetensors`), "epoch 1");
+      assert.notEqual(Deno.statSync(`${dir}/best.safetensors`).ino, Deno.statSync(target).ino);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["best.safetensors"]);
+    } finally {
+      await Deno.remove(target);
+    }
+  },
+});
