@@ -210,3 +210,37 @@ Deno.test(
     },
   ),
 );
+
+Deno.test(
+  torchTest(
+    "a callback that throws stops the engine with it: no process is left waiting",
+    async () => {
+      const spec = small(false);
+      const work = await Deno.makeTempDir({ prefix: "graft_torch_throw_" });
+      await assert.rejects(
+        trainTorch(spec, {
+          train: quadrants(40, 5),
+          epochs: 3,
+          batchSize: 8,
+          augment: false,
+          workDir: work,
+          device: "cpu",
+          callbacks: [{
+            onBatchEnd(e) {
+              if (e.batch === 2) throw new Error("a callback failed");
+            },
+          }],
+          log: () => {},
+        }),
+        /a callback failed/,
+      );
+      const left: string[] = [];
+      for await (const p of Deno.readDir("/proc")) {
+        if (!/^\d+$/.test(p.name)) continue;
+        const cmd = await Deno.readTextFile(`/proc/${p.name}/cmdline`).catch(() => "");
+        if (cmd.includes(work)) left.push(`${p.name}: ${cmd.replaceAll("\0", " ")}`);
+      }
+      assert.deepEqual(left, [], "the engine's processes ended");
+    },
+  ),
+);
