@@ -19,6 +19,7 @@ import { collectWeights } from "../weights/checkpoint.ts";
 import { trainTorch } from "../engines/torch/mod.ts";
 import { quadrants } from "./_train_fixtures.ts";
 import { relativeError, torchTest } from "./_torch_fixtures.ts";
+import { pythonPath } from "../engines/torch/_python.ts";
 
 await useBackend("cpu", { quiet: true });
 
@@ -234,12 +235,19 @@ Deno.test(
         }),
         /a callback failed/,
       );
-      const left: string[] = [];
-      for await (const p of Deno.readDir("/proc")) {
-        if (!/^\d+$/.test(p.name)) continue;
-        const cmd = await Deno.readTextFile(`/proc/${p.name}/cmdline`).catch(() => "");
-        if (cmd.includes(work)) left.push(`${p.name}: ${cmd.replaceAll("\0", " ")}`);
-      }
+      // Processes whose command line names the work folder (Python reads /proc: the tests may not).
+      const ps = await new Deno.Command(pythonPath(), {
+        args: [
+          "-c",
+          "import os, sys\nfor p in filter(str.isdigit, os.listdir('/proc')):\n" +
+          "    if p == str(os.getpid()): continue\n" +
+          "    try: c = open(f'/proc/{p}/cmdline').read()\n    except OSError: continue\n" +
+          "    if sys.argv[1] in c: print(p, c.replace(chr(0), ' '))",
+          work,
+        ],
+      }).output();
+      assert.ok(ps.success, new TextDecoder().decode(ps.stderr));
+      const left = new TextDecoder().decode(ps.stdout).trim().split("\n").filter((l) => l);
       assert.deepEqual(left, [], "the engine's processes ended");
     },
   ),
