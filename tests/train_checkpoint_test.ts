@@ -163,6 +163,36 @@ Deno.test("best, last and epoch-N of one epoch are one file; a later worse epoch
   });
 });
 
+Deno.test("with every: 2 a best epoch between writes gets its own best file, and last only the due epochs", async () => {
+  const dir = await Deno.makeTempDir();
+  const written: string[] = [];
+  const spoil: Callback = {
+    onEpochBegin: async (e, ctx) => {
+      if (e.epoch !== 2) return;
+      const k = (await ctx.getWeights()).get("classifier.1/kernel")!.map((v) => v * -3);
+      ctx.setWeights(new Map([["classifier.1/kernel", k]]));
+    },
+  };
+  const watch: Callback = {
+    onEpochEnd: (e) => void written.push(`${e.epoch}:${[...Deno.readDirSync(dir)].length}`),
+  };
+  await fit(tinySpec(), {
+    train: quadrants(16),
+    validation: quadrants(8, 2),
+    epochs: 3,
+    batchSize: 8,
+    seed: 4,
+    optimizer: { type: "sgd", lr: 0.05, momentum: 0.9 },
+    callbacks: [spoil, checkpointing({ dir, every: 2, monitor: "valLoss" }), watch],
+  });
+  // Epoch 1 (best, not due): best only; epoch 2 (due): last too; epoch 3 (the last): last.
+  assert.deepEqual(written, ["1:1", "2:2", "3:2"]);
+  const best = await readCheckpoint(`${dir}/best.safetensors`);
+  const last = await readCheckpoint(`${dir}/last.safetensors`);
+  assert.equal(stateOf(best).epoch, 1);
+  assert.equal(stateOf(last).epoch, 3);
+});
+
 Deno.test("resume refuses a checkpoint of another spec or settings, naming each", async () => {
   const dir = await Deno.makeTempDir();
   await fit(tinySpec(), {
