@@ -19,6 +19,7 @@ import { collectWeights } from "../weights/checkpoint.ts";
 import { trainTorch } from "../engines/torch/mod.ts";
 import { quadrants } from "./_train_fixtures.ts";
 import { relativeError, torchTest } from "./_torch_fixtures.ts";
+import { pythonPath } from "../engines/torch/_python.ts";
 
 await useBackend("cpu", { quiet: true });
 
@@ -207,6 +208,47 @@ Deno.test(
         const rel = relativeError(weights.get(key)!.data, t.data);
         assert.ok(rel <= 1e-4, `${key}: relative error ${rel} after 3 steps`);
       }
+    },
+  ),
+);
+
+Deno.test(
+  torchTest(
+    "a callback that throws stops the engine with it: no process is left waiting",
+    async () => {
+      const spec = small(false);
+      const work = await Deno.makeTempDir({ prefix: "graft_torch_throw_" });
+      await assert.rejects(
+        trainTorch(spec, {
+          train: quadrants(40, 5),
+          epochs: 3,
+          batchSize: 8,
+          augment: false,
+          workDir: work,
+          device: "cpu",
+          callbacks: [{
+            onBatchEnd(e) {
+              if (e.batch === 2) throw new Error("a callback failed");
+            },
+          }],
+          log: () => {},
+        }),
+        /a callback failed/,
+      );
+      // Processes whose command line names the work folder (Python reads /proc: the tests may not).
+      const ps = await new Deno.Command(pythonPath(), {
+        args: [
+          "-c",
+          "import os, sys\nfor p in filter(str.isdigit, os.listdir('/proc')):\n" +
+          "    if p == str(os.getpid()): continue\n" +
+          "    try: c = open(f'/proc/{p}/cmdline').read()\n    except OSError: continue\n" +
+          "    if sys.argv[1] in c: print(p, c.replace(chr(0), ' '))",
+          work,
+        ],
+      }).output();
+      assert.ok(ps.success, new TextDecoder().decode(ps.stderr));
+      const left = new TextDecoder().decode(ps.stdout).trim().split("\n").filter((l) => l);
+      assert.deepEqual(left, [], "the engine's processes ended");
     },
   ),
 );

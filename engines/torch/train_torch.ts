@@ -422,59 +422,70 @@ async function run(
   let failure: EngineEvent | undefined;
   let device = "";
   let world = 1;
-  for await (const line of lines(child.stdout)) {
-    let e: EngineEvent;
-    try {
-      e = JSON.parse(line);
-    } catch {
-      log(line);
-      continue;
-    }
-    const { event, answer: asked, ...payload } = e;
-    switch (event) {
-      case "trainBegin":
-        device = String(payload.device);
-        world = Number(payload.world);
-        history = [];
-        await emit("onTrainBegin", payload as unknown as TrainBeginEvent);
-        break;
-      case "epochBegin":
-        await emit("onEpochBegin", payload as unknown as EpochBeginEvent);
-        break;
-      case "batchEnd":
-        losses.push(Number(payload.loss));
-        await emit("onBatchEnd", payload as unknown as BatchEndEvent);
-        await answer(asked, { stop: stopReason ?? null });
-        break;
-      case "epochEnd": {
-        history.push(payload as unknown as EpochEndEvent);
-        await emit("onEpochEnd", payload as unknown as EpochEndEvent);
-        if (staged !== undefined) await Deno.remove(staged).catch(() => {});
-        staged = undefined;
-        await answer(asked, { stop: stopReason ?? null, snapshot });
-        snapshot = false;
-        break;
-      }
-      case "staged":
-        staged = String(payload.path);
-        break;
-      case "checkpoint":
-        lastCheckpoint = String(payload.path);
-        break;
-      case "trainEnd":
-        end = payload as unknown as TrainEndEvent;
-        await emit("onTrainEnd", end);
-        await answer(asked, { restore });
-        break;
-      case "evaluation":
-        evaluation = payload as unknown as Evaluation;
-        break;
-      case "error":
-        failure = e;
-        break;
-      default:
+  try {
+    for await (const line of lines(child.stdout)) {
+      let e: EngineEvent;
+      try {
+        e = JSON.parse(line);
+      } catch {
         log(line);
+        continue;
+      }
+      const { event, answer: asked, ...payload } = e;
+      switch (event) {
+        case "trainBegin":
+          device = String(payload.device);
+          world = Number(payload.world);
+          history = [];
+          await emit("onTrainBegin", payload as unknown as TrainBeginEvent);
+          break;
+        case "epochBegin":
+          await emit("onEpochBegin", payload as unknown as EpochBeginEvent);
+          break;
+        case "batchEnd":
+          losses.push(Number(payload.loss));
+          await emit("onBatchEnd", payload as unknown as BatchEndEvent);
+          await answer(asked, { stop: stopReason ?? null });
+          break;
+        case "epochEnd": {
+          history.push(payload as unknown as EpochEndEvent);
+          await emit("onEpochEnd", payload as unknown as EpochEndEvent);
+          if (staged !== undefined) await Deno.remove(staged).catch(() => {});
+          staged = undefined;
+          await answer(asked, { stop: stopReason ?? null, snapshot });
+          snapshot = false;
+          break;
+        }
+        case "staged":
+          staged = String(payload.path);
+          break;
+        case "checkpoint":
+          lastCheckpoint = String(payload.path);
+          break;
+        case "trainEnd":
+          end = payload as unknown as TrainEndEvent;
+          await emit("onTrainEnd", end);
+          await answer(asked, { restore });
+          break;
+        case "evaluation":
+          evaluation = payload as unknown as Evaluation;
+          break;
+        case "error":
+          failure = e;
+          break;
+        default:
+          log(line);
+      }
     }
+  } catch (e) {
+    // A callback threw: the engine, waiting for its answer, is stopped rather than left behind.
+    await input.close().catch(() => {});
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already ended */ }
+    await child.status;
+    await stderrDone.catch(() => {});
+    throw e;
   }
   await input.close().catch(() => {});
   await stderrDone;
