@@ -7,6 +7,7 @@ import { fromJSON } from "../dsl/mod.ts";
 import { cifarMembers, writeArchive } from "./_data_fixtures.ts";
 import { cli, TINY, writeConfig } from "./_cli.ts";
 import { torchTest } from "./_torch_fixtures.ts";
+import { pythonPath } from "../engines/torch/_python.ts";
 
 await useBackend("cpu", { quiet: true });
 
@@ -98,6 +99,20 @@ Deno.test(
       assert.ok(Number.isFinite(JSON.parse(metrics[0]!).valLoss), "validated on resized images");
       const evaluation = JSON.parse(await Deno.readTextFile(join(out, "evaluation.json")));
       assert.equal(evaluation.count, 8, "the test set, evaluated by Graft at 48×48");
+
+      // Exported, the folder keeps the resize and trains on its own.
+      const exported = join(dir, "resized-export");
+      const e = await cli(["export", out, "--format", "torch", "--out", exported, "--data", data]);
+      assert.equal(e.code, 0, e.err);
+      const job = JSON.parse(await Deno.readTextFile(join(exported, "job.json")));
+      assert.deepEqual(job.data.resize, [48, 48]);
+      const trained = await new Deno.Command(pythonPath(), {
+        args: ["graft_torch/train.py", "job.json"],
+        cwd: exported,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(trained.code, 0, new TextDecoder().decode(trained.stderr));
     },
   ),
 );
