@@ -2,7 +2,8 @@
  * Benchmark entry point: `deno task bench <suite> [options]`. Suites: `cpu` (native CPU
  * backend against PyTorch, bench/cpu/), `profile` (one training step of a CPU benchmark model,
  * phase by phase and kernel by kernel), `gemm` (oneDNN against OpenBLAS on the models' matrix
- * products), `resize` (what data.resize costs the seed recipe, bench/resize.ts), `dsl`
+ * products), `resize` (what data.resize costs the seed recipe, bench/resize.ts),
+ * `resize-gain` (what it gains in test accuracy, bench/resize_gain.ts), `dsl`
  * (bench/dsl.ts), `accuracy` (time to accuracy on CIFAR-10, Graft against
  * PyTorch, bench/accuracy/), `gpu` (`train()` and `evaluate()` on WebGPU on CIFAR-10 records,
  * bench/gpu/train.ts; the prepared device run is bench/gpu/).
@@ -25,6 +26,7 @@ const suites: Record<string, () => Promise<(args: string[]) => Promise<void>>> =
     return async (args) =>
       console.log(await benchResize(args.length ? args.map(Number) : [32, 64, 128, 224]));
   },
+  "resize-gain": async () => (await import("./resize_gain.ts")).runResizeGain,
   accuracy: async () => {
     const { benchAccuracy } = await import("./accuracy/mod.ts");
     return async (args) => console.log(await benchAccuracy(Number(args[0] ?? 4)));
