@@ -208,6 +208,19 @@ Deno.test("a loss that turns NaN stops with the epoch, step and last good checkp
   );
 });
 
+Deno.test("an empty validation set is refused before training, not scored NaN after it", async () => {
+  await assert.rejects(
+    fit(tinySpec(), { train: quadrants(8), validation: quadrants(0), epochs: 1 }),
+    (e: unknown) => {
+      assert.ok(e instanceof TrainError);
+      assert.deepEqual(e.details, [
+        "validation has no images (leave validation out to train without one)",
+      ]);
+      return true;
+    },
+  );
+});
+
 Deno.test("bad options are all reported in one error", async () => {
   await assert.rejects(
     fit(tinySpec(), {

@@ -111,6 +111,10 @@ function checkOptions(o: TrainOptions, spec: Spec): string[] {
     problems.push(`labelSmoothing must be in [0, 1), got ${o.labelSmoothing}`);
   }
   if (o.train.size < 1) problems.push("train has no images");
+  // An empty validation set would score NaN after the first epoch: said now, by name.
+  if (o.validation && o.validation.size < 1) {
+    problems.push("validation has no images (leave validation out to train without one)");
+  }
   const shape = spec.inputShape.join(",");
   for (const [name, ds] of [["train", o.train], ["validation", o.validation]] as const) {
     if (ds && ds.shape.join(",") !== shape) {
