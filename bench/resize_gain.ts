@@ -79,7 +79,6 @@ export async function benchResizeGain(o: ResizeGainOptions): Promise<ResizeGain[
         "--backend",
         o.backend,
         "--json",
-        "--overwrite",
         "--out",
         dir,
         ...(side === 32 ? [] : ["--resize", String(side)]),

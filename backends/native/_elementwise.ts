@@ -26,27 +26,27 @@ export function binaryRepeat(
 ): Float32Array {
   const n = a.length, m = b.length;
   const out = new Float32Array(n);
-  // One loop per case, no branch inside: `b` repeats with period m (m === 1: a scalar).
-  for (let base = 0; base < n; base += m) {
-    const end = Math.min(m, n - base);
-    if (m === 1) {
-      const s = b[0]!;
-      if (op === "add") { for (let i = 0; i < n; i++) out[i] = a[i]! + s; }
-      else if (op === "mul") { for (let i = 0; i < n; i++) out[i] = a[i]! * s; }
-      else if (op === "div") {
-        if (swap) { for (let i = 0; i < n; i++) out[i] = s / a[i]!; }
-        else for (let i = 0; i < n; i++) out[i] = a[i]! / s;
-      } else if (swap) { for (let i = 0; i < n; i++) out[i] = s - a[i]!; }
-      else for (let i = 0; i < n; i++) out[i] = a[i]! - s;
-      return out;
-    }
-    if (op === "add") { for (let j = 0; j < end; j++) out[base + j] = a[base + j]! + b[j]!; }
-    else if (op === "mul") { for (let j = 0; j < end; j++) out[base + j] = a[base + j]! * b[j]!; }
+  // One loop per case, no branch inside.
+  if (m === 1) {
+    const s = b[0]!;
+    if (op === "add") { for (let i = 0; i < n; i++) out[i] = a[i]! + s; }
+    else if (op === "mul") { for (let i = 0; i < n; i++) out[i] = a[i]! * s; }
     else if (op === "div") {
-      if (swap) { for (let j = 0; j < end; j++) out[base + j] = b[j]! / a[base + j]!; }
-      else for (let j = 0; j < end; j++) out[base + j] = a[base + j]! / b[j]!;
-    } else if (swap) { for (let j = 0; j < end; j++) out[base + j] = b[j]! - a[base + j]!; }
-    else for (let j = 0; j < end; j++) out[base + j] = a[base + j]! - b[j]!;
+      if (swap) { for (let i = 0; i < n; i++) out[i] = s / a[i]!; }
+      else for (let i = 0; i < n; i++) out[i] = a[i]! / s;
+    } else if (swap) { for (let i = 0; i < n; i++) out[i] = s - a[i]!; }
+    else for (let i = 0; i < n; i++) out[i] = a[i]! - s;
+    return out;
+  }
+  // `b` repeats every m elements of `a` (once when m === n).
+  for (let base = 0; base < n; base += m) {
+    if (op === "add") { for (let j = 0; j < m; j++) out[base + j] = a[base + j]! + b[j]!; }
+    else if (op === "mul") { for (let j = 0; j < m; j++) out[base + j] = a[base + j]! * b[j]!; }
+    else if (op === "div") {
+      if (swap) { for (let j = 0; j < m; j++) out[base + j] = b[j]! / a[base + j]!; }
+      else for (let j = 0; j < m; j++) out[base + j] = a[base + j]! / b[j]!;
+    } else if (swap) { for (let j = 0; j < m; j++) out[base + j] = b[j]! - a[base + j]!; }
+    else for (let j = 0; j < m; j++) out[base + j] = a[base + j]! - b[j]!;
   }
   return out;
 }
